@@ -1,0 +1,1 @@
+from course_lib.value import Value

@@ -1,0 +1,247 @@
+"""A dense network with the backward pass written out by hand.
+
+Layer ``l`` computes ``z_l = a_{l-1} W_l^T + b_l`` and ``a_l = act(z_l)``;
+the last layer is linear (``a_L = z_L = y_hat``). Names follow the article:
+``W1`` has one row per hidden neuron, the cache holds ``a0`` (the input),
+``z1``, ``a1``, ``z2``, ``a2``, ...
+
+>>> from course_lib.article import article_mlp, ARTICLE
+>>> net = article_mlp()
+>>> y_hat, cache = net.forward(ARTICLE.x)
+>>> [round(float(v), 6) for v in cache["z1"]], round(float(y_hat[0]), 6)
+([0.58, 1.06], 1.326)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from course_lib._validate import choice, count, finite_array, positive_number
+from course_lib.init import initialise, layer_sizes
+from course_lib.losses import get_loss
+
+__all__ = ["MLP", "History", "ACTIVATIONS"]
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # stable for large |z|
+
+
+# name: (activation, derivative given z and a = activation(z))
+ACTIVATIONS = {
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(np.float64)),
+    "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
+    "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),
+}
+
+
+@dataclass
+class History:
+    """What ``MLP.train`` did: the loss before each update, and why it stopped."""
+
+    losses: list[float] = field(default_factory=list)
+    snapshots: list[dict[str, np.ndarray]] = field(default_factory=list)
+    diverged: bool = False
+    diverged_epoch: int | None = None  # 1-based epoch whose loss was inf or NaN
+
+    @property
+    def epochs_run(self) -> int:
+        """Number of completed updates."""
+        return len(self.losses) - (1 if self.diverged else 0)
+
+    def status(self) -> str:
+        """One line for a learner: final loss, or where and why training diverged."""
+        if self.diverged:
+            return f"diverged at epoch {self.diverged_epoch}: the loss became inf or NaN"
+        if not self.losses:
+            return "no epochs run"
+        return f"final loss {self.losses[-1]:.6g} after {self.epochs_run} epochs"
+
+
+class MLP:
+    """A multilayer perceptron with manual backprop.
+
+    ``MLP([2, 2, 1])`` is the article's shape. ``activation`` is the hidden
+    layers' ('relu', 'tanh' or 'sigmoid'); the output is linear. Pass
+    ``params`` (``{"W1": ..., "b1": ..., ...}``) or let ``init`` and
+    ``rng`` draw them (default: Xavier uniform, seed 0).
+    """
+
+    def __init__(
+        self,
+        sizes,
+        activation: str = "relu",
+        *,
+        params: dict | None = None,
+        init: str = "xavier_uniform",
+        rng: np.random.Generator | None = None,
+    ):
+        self.sizes = layer_sizes(sizes)
+        self.activation = choice("activation", activation, tuple(ACTIVATIONS))
+        self._act, self._dact = ACTIVATIONS[activation]
+        if params is None:
+            params = initialise(init, self.sizes, rng if rng is not None else np.random.default_rng(0))
+        self.params = self._check_params(params)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.sizes) - 1
+
+    def _check_params(self, params) -> dict[str, np.ndarray]:
+        if not isinstance(params, dict):
+            raise TypeError(f"params must be a dict like {{'W1': ..., 'b1': ...}}, got {params!r}")
+        expected = {}
+        for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), start=1):
+            expected[f"W{i}"] = (n_out, n_in)
+            expected[f"b{i}"] = (n_out,)
+        if set(params) != set(expected):
+            raise ValueError(
+                f"params must have exactly the keys {sorted(expected)} for sizes {self.sizes}, "
+                f"got {sorted(params)}"
+            )
+        checked = {}
+        for name, shape in expected.items():
+            arr = finite_array(f"params[{name!r}]", params[name]).copy()
+            if arr.shape != shape and arr.size == int(np.prod(shape)) and arr.ndim <= 2:
+                arr = arr.reshape(shape)  # accept W2 = [0.5, 0.6] for a (1, 2) matrix, b2 = 0.4
+            if arr.shape != shape:
+                raise ValueError(f"params[{name!r}] must have shape {shape}, got {arr.shape}")
+            checked[name] = arr
+        return checked
+
+    def copy(self) -> MLP:
+        """An independent network with the same parameters."""
+        return MLP(self.sizes, self.activation, params=self.params)
+
+    def _check_x(self, x) -> np.ndarray:
+        x = finite_array("x", x, ndim=(1, 2))
+        if x.shape[-1] != self.sizes[0]:
+            raise ValueError(
+                f"x must have {self.sizes[0]} inputs per sample (shape ({self.sizes[0]},) or "
+                f"(n, {self.sizes[0]})), got shape {x.shape}"
+            )
+        return x
+
+    # --- forward ---
+
+    def forward(self, x):
+        """Return ``(y_hat, cache)`` for one sample (shape (n_in,)) or a batch (n, n_in).
+
+        ``cache`` maps 'a0' (the input), 'z1', 'a1', ..., 'zL', 'aL' to arrays
+        with the same leading shape as ``x``.
+        """
+        return self._forward(self._check_x(x))
+
+    def _forward(self, x):
+        cache = {"a0": x}
+        a = x
+        for i in range(1, self.n_layers + 1):
+            z = a @ self.params[f"W{i}"].T + self.params[f"b{i}"]
+            a = self._act(z) if i < self.n_layers else z
+            cache[f"z{i}"] = z
+            cache[f"a{i}"] = a
+        return a, cache
+
+    def predict(self, x):
+        """Just the output of ``forward``."""
+        return self.forward(x)[0]
+
+    # --- backward: the chain rule, layer by layer ---
+
+    def backward(self, cache, dy_hat) -> dict[str, np.ndarray]:
+        """Gradients ``{W1, b1, ...}`` (same shapes as ``params``) from a cache and dL/dy_hat."""
+        if not isinstance(cache, dict) or f"a{self.n_layers}" not in cache:
+            raise TypeError("cache must be the dict returned by forward()")
+        out_shape = cache[f"a{self.n_layers}"].shape
+        dy_hat = finite_array("dy_hat", dy_hat)
+        if dy_hat.shape != out_shape:
+            raise ValueError(f"dy_hat must have the output's shape {out_shape}, got {dy_hat.shape}")
+        return self._backward(cache, dy_hat)
+
+    def _backward(self, cache, dy_hat):
+        grads = {}
+        dz = np.atleast_2d(dy_hat)  # the output is linear: dL/dz_L = dL/dy_hat
+        for i in range(self.n_layers, 0, -1):
+            a_prev = np.atleast_2d(cache[f"a{i - 1}"])
+            grads[f"W{i}"] = dz.T @ a_prev  # dz_i/dW_i = a_{i-1}
+            grads[f"b{i}"] = dz.sum(axis=0)  # dz_i/db_i = 1
+            if i > 1:
+                da = dz @ self.params[f"W{i}"]  # dz_i/da_{i-1} = W_i
+                z, a = np.atleast_2d(cache[f"z{i - 1}"]), np.atleast_2d(cache[f"a{i - 1}"])
+                dz = da * self._dact(z, a)  # da_{i-1}/dz_{i-1} = act'(z_{i-1})
+        return {name: grads[name] for name in self.params}
+
+    # --- gradient descent ---
+
+    def step(self, grads, lr: float) -> None:
+        """One SGD update in place: ``p <- p - lr * dL/dp`` for every parameter."""
+        lr = positive_number("lr", lr)
+        if not isinstance(grads, dict) or set(grads) != set(self.params):
+            raise ValueError(f"grads must have the keys {sorted(self.params)}")
+        for name, p in self.params.items():
+            g = finite_array(f"grads[{name!r}]", grads[name])
+            if g.shape != p.shape:
+                raise ValueError(f"grads[{name!r}] must have shape {p.shape}, got {g.shape}")
+            p -= lr * g
+
+    def _targets(self, y, x):
+        y = finite_array("y", y)
+        n_out = self.sizes[-1]
+        want = x.shape[:-1] + (n_out,)
+        if y.shape != want and y.size == int(np.prod(want)):
+            y = y.reshape(want)  # y = 2.0 for one sample, or shape (n,) for one output
+        if y.shape != want:
+            raise ValueError(f"y must have shape {want} to match x {x.shape}, got {y.shape}")
+        return y
+
+    def loss(self, x, y, loss: str = "mse") -> float:
+        """The loss of the current parameters on ``(x, y)``."""
+        x = self._check_x(x)
+        return get_loss(loss)(self._forward(x)[0], self._targets(y, x))[0]
+
+    def gradients(self, x, y, loss: str = "mse"):
+        """``(loss, grads)`` for ``(x, y)``: one forward and one backward pass."""
+        x = self._check_x(x)
+        y_hat, cache = self._forward(x)
+        value, dy_hat = get_loss(loss)(y_hat, self._targets(y, x))
+        return value, self._backward(cache, dy_hat)
+
+    def train(
+        self, x, y, *, lr: float = 0.1, epochs: int = 1, loss: str = "mse", snapshots=False
+    ) -> History:
+        """Full-batch gradient descent for ``epochs`` epochs; returns a History.
+
+        ``losses[k]`` is the loss before update k+1. Training stops early, with
+        ``diverged=True`` and ``diverged_epoch`` set, when the loss becomes
+        inf or NaN. ``snapshots=True`` stores a copy of the parameters before
+        every epoch and after the last.
+        """
+        x = self._check_x(x)
+        y = self._targets(y, x)
+        lr = positive_number("lr", lr)
+        epochs = count("epochs", epochs)
+        loss_fn = get_loss(loss)
+        history = History()
+        with np.errstate(over="ignore", invalid="ignore"):
+            for epoch in range(1, epochs + 1):
+                if snapshots:
+                    history.snapshots.append({k: v.copy() for k, v in self.params.items()})
+                y_hat, cache = self._forward(x)
+                value, dy_hat = np.inf, None
+                if np.all(np.isfinite(y_hat)):
+                    value, dy_hat = loss_fn(y_hat, y)
+                history.losses.append(value)
+                if not (np.isfinite(value) and np.all(np.isfinite(dy_hat))):
+                    history.diverged, history.diverged_epoch = True, epoch
+                    break
+                grads = self._backward(cache, dy_hat)
+                for name, p in self.params.items():
+                    p -= lr * grads[name]
+            if snapshots and not history.diverged:
+                history.snapshots.append({k: v.copy() for k, v in self.params.items()})
+        return history
+
+    def __repr__(self) -> str:
+        return f"MLP({self.sizes}, activation={self.activation!r})"
