@@ -1,0 +1,44 @@
+# The course in two commands: `make lab` opens it, `make test` checks all of it.
+# Both create .venv and install requirements.txt the first time (and again only
+# when requirements.txt or pyproject.toml change).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NOTEBOOK_DIRS := notebooks solutions exercises
+LINT_PATHS := course_lib tests bench tools $(NOTEBOOK_DIRS)
+JOBS ?= 2
+
+.PHONY: lab test lint unit bench install clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed; found " + sys.version.split()[0])'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(PY) tools/check_notebooks.py $(NOTEBOOK_DIRS)
+
+# Unit, property and browser tests, doctests, and nbval over every notebook, in one run.
+test: lint
+	$(PY) -m pytest -n $(JOBS) --dist loadscope --doctest-modules --nbval-lax --nbval-current-env \
+		tests course_lib $(NOTEBOOK_DIRS)
+
+unit: $(STAMP)
+	$(PY) -m pytest -n $(JOBS) --dist loadscope --doctest-modules tests course_lib
+
+bench: $(STAMP)
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; echo; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
