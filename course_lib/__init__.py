@@ -1,1 +1,21 @@
+"""course_lib: the helper library of the course "How neural networks learn".
+
+The modules, each small and named for what it holds:
+
+- ``value``: ``Value``, a scalar autograd engine (computational graphs).
+- ``mlp``: ``MLP``, a dense network with the backward pass written by hand.
+- ``losses``, ``init``: loss functions and weight initialisers.
+- ``gradcheck``: finite differences and the relative error.
+- ``torch_bridge``: the same network and step in PyTorch (imports torch lazily).
+- ``article``: the article's examples as data; ``walkthrough``: one step, every number.
+
+Importing ``course_lib`` is fast: it loads numpy, never torch or matplotlib.
+
+>>> from course_lib import Value
+>>> (Value(2.0) * 3).data
+6.0
+"""
+
 from course_lib.value import Value
+
+__all__ = ["Value"]

@@ -55,13 +55,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="the article's 2-2-1 example, one forward and one backward pass, step by step",
         description="One training step of the 2-2-1 network, every number shown.",
     )
-    walk.add_argument("--loss", choices=tuple(LOSSES), default="mse", help="default: mse (as the article's PyTorch code)")
-    walk.add_argument("--lr", type=_positive, default=ARTICLE.lr, help=f"learning rate (default {ARTICLE.lr})")
-    walk.add_argument("--x", type=_number, nargs="+", metavar="X", help="2 inputs (default 0.9 1.0)")
+    walk.add_argument(
+        "--loss",
+        choices=tuple(LOSSES),
+        default="mse",
+        help="default: mse (as the article's PyTorch code)",
+    )
+    walk.add_argument(
+        "--lr", type=_positive, default=ARTICLE.lr, help=f"learning rate (default {ARTICLE.lr})"
+    )
+    walk.add_argument(
+        "--x", type=_number, nargs="+", metavar="X", help="2 inputs (default 0.9 1.0)"
+    )
     walk.add_argument("--y", type=_number, help=f"target (default {ARTICLE.y})")
     for name, text in PARAM_HELP.items():
         walk.add_argument(f"--{name}", type=_number, nargs="+", metavar="V", help=text)
-    walk.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    walk.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of the table"
+    )
     return parser
 
 
@@ -71,14 +82,21 @@ def _jsonable(arrays: dict) -> dict:
 
 def walkthrough(args, parser) -> int:
     from course_lib.mlp import MLP
-    from course_lib.walkthrough import ARTICLE_STATED, conventions, erratum_line, format_table, step_report
+    from course_lib.walkthrough import (
+        ARTICLE_STATED,
+        conventions,
+        erratum_line,
+        format_table,
+        step_report,
+    )
 
     params = article_params()
     for name, want in (("W1", 4), ("b1", 2), ("W2", 2), ("b2", 1)):
         given = getattr(args, name)
         if given is not None:
             if len(given) != want:
-                parser.error(f"argument --{name}: expected {want} numbers, got {len(given)}")
+                plural = "s" if want != 1 else ""
+                parser.error(f"argument --{name}: expected {want} number{plural}, got {len(given)}")
             params[name] = np.array(given).reshape(params[name].shape)
     x = args.x if args.x is not None else list(ARTICLE.x)
     if len(x) != 2:

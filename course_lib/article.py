@@ -66,7 +66,10 @@ STATED_LOSS = "mean squared error"  # what the article says it uses (nn.MSELoss 
 
 def article_params() -> dict[str, np.ndarray]:
     """A fresh copy of the article's parameters as float64 arrays."""
-    return {name: np.array(getattr(ARTICLE, name), dtype=np.float64) for name in ("W1", "b1", "W2", "b2")}
+    return {
+        name: np.array(getattr(ARTICLE, name), dtype=np.float64)
+        for name in ("W1", "b1", "W2", "b2")
+    }
 
 
 def article_mlp():

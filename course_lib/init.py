@@ -28,7 +28,7 @@ def layer_sizes(sizes) -> list[int]:
 
 def _weights(draw, sizes):
     params = {}
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
         params[f"W{i}"] = np.asarray(draw(n_in, n_out, (n_out, n_in)), dtype=np.float64)
         params[f"b{i}"] = np.zeros(n_out)
     return params

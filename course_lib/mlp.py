@@ -82,7 +82,9 @@ class MLP:
         self.activation = choice("activation", activation, tuple(ACTIVATIONS))
         self._act, self._dact = ACTIVATIONS[activation]
         if params is None:
-            params = initialise(init, self.sizes, rng if rng is not None else np.random.default_rng(0))
+            params = initialise(
+                init, self.sizes, rng if rng is not None else np.random.default_rng(0)
+            )
         self.params = self._check_params(params)
 
     @property
@@ -93,7 +95,9 @@ class MLP:
         if not isinstance(params, dict):
             raise TypeError(f"params must be a dict like {{'W1': ..., 'b1': ...}}, got {params!r}")
         expected = {}
-        for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), start=1):
+        for i, (n_in, n_out) in enumerate(
+            zip(self.sizes[:-1], self.sizes[1:], strict=True), start=1
+        ):
             expected[f"W{i}"] = (n_out, n_in)
             expected[f"b{i}"] = (n_out,)
         if set(params) != set(expected):

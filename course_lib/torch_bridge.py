@@ -34,7 +34,7 @@ def to_torch(net, dtype: str = "float64"):
     tdtype = _torch_dtype(dtype)
     act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[net.activation]
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(net.sizes[:-1], net.sizes[1:]), start=1):
+    for i, (n_in, n_out) in enumerate(zip(net.sizes[:-1], net.sizes[1:], strict=True), start=1):
         linear = nn.Linear(n_in, n_out, dtype=tdtype)
         with torch.no_grad():
             linear.weight.copy_(torch.as_tensor(net.params[f"W{i}"], dtype=tdtype))

@@ -64,9 +64,9 @@ def erratum_line(net, x, y, *, lr: float = 0.1) -> str:
     nxt = conventions(net, x, y, lr=lr)
     return (
         f"The article states {STATED_NEXT_PREDICTION} after one step, but its own loss "
-        f"(mean squared error, nn.MSELoss) gives {nxt['mse']:.6f} and the textbook 1/2 (y - y_hat)^2 "
-        f"gives {nxt['half_sse']:.6f}; no standard convention gives {STATED_NEXT_PREDICTION}, "
-        f"so it is an error in the article."
+        f"(mean squared error, nn.MSELoss) gives {nxt['mse']:.6f} and the textbook "
+        f"1/2 (y - y_hat)^2 gives {nxt['half_sse']:.6f}; no standard convention gives "
+        f"{STATED_NEXT_PREDICTION}, so it is an error in the article."
     )
 
 
@@ -74,12 +74,14 @@ def _fmt(value) -> str:
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim == 0:
         return f"{float(arr):.6f}"
-    text = np.array2string(arr, precision=6, floatmode="fixed", separator=", ", max_line_width=10**6)
+    text = np.array2string(
+        arr, precision=6, floatmode="fixed", separator=", ", max_line_width=10**6
+    )
     return " ".join(text.split())
 
 
 def format_table(report: dict, *, lr: float, article: dict | None = None) -> str:
-    """The report as an aligned, readable table. ``article`` adds the stated-versus-computed rows."""
+    """The report as an aligned table; ``article`` adds the stated-versus-computed rows."""
     rows: list[tuple[str, str, str]] = []
 
     def section(title):
@@ -90,7 +92,7 @@ def format_table(report: dict, *, lr: float, article: dict | None = None) -> str
     section("forward pass")
     rows.append(("x (input a0)", _fmt(cache["a0"]), ""))
     for i in range(1, n_layers + 1):
-        how = "W{0} a{1} + b{0}".format(i, i - 1)
+        how = f"W{i} a{i - 1} + b{i}"
         rows.append((f"z{i}", _fmt(cache[f"z{i}"]), how))
         what = "linear output: a = z" if i == n_layers else "activation of z"
         rows.append((f"a{i}", _fmt(cache[f"a{i}"]), what))

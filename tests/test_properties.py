@@ -34,6 +34,7 @@ UNARY = {
     "neg": lambda a: -a,
 }
 
+
 def five_point(g, h=1e-3):
     """g'(0) by the five-point stencil: truncation error ~h^4 (1e-12), rounding ~1e-13 |g|."""
     return (-g(2 * h) + 8 * g(h) - 8 * g(-h) + g(-2 * h)) / (12 * h)
@@ -131,7 +132,9 @@ def build(case):
         if name.startswith("b") and case["init"] not in ("zeros", "constant"):
             net.params[name] += rng.normal(0, 0.5, net.params[name].shape)
     shape = (case["sizes"][0],) if case["batch"] is None else (case["batch"], case["sizes"][0])
-    out_shape = (case["sizes"][-1],) if case["batch"] is None else (case["batch"], case["sizes"][-1])
+    out_shape = (
+        (case["sizes"][-1],) if case["batch"] is None else (case["batch"], case["sizes"][-1])
+    )
     return net, rng.normal(0, 1, shape), rng.normal(0, 1, out_shape)
 
 
@@ -161,7 +164,7 @@ def test_manual_backprop_agrees_with_finite_differences(case):
         for idx in np.ndindex(p.shape):
             old = p[idx]
 
-            def along(t, idx=idx, old=old):
+            def along(t, p=p, idx=idx, old=old):
                 p[idx] = old + t
                 return net.loss(x, y, case["loss"])
 
