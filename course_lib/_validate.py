@@ -21,7 +21,7 @@ def finite_array(name: str, value, *, ndim: tuple[int, ...] | None = None) -> np
     if ndim is not None and arr.ndim not in ndim:
         shapes = " or ".join(f"{d}-D" for d in ndim)
         raise ValueError(f"{name} must be {shapes}, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         raise ValueError(f"{name} must hold finite numbers, got NaN or inf in {arr.tolist()}")
     return arr
 

@@ -14,13 +14,14 @@ the last layer is linear (``a_L = z_L = y_hat``). Names follow the article:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from course_lib._validate import choice, count, finite_array, positive_number
 from course_lib.init import initialise, layer_sizes
-from course_lib.losses import get_loss
+from course_lib.losses import UNCHECKED
 
 __all__ = ["MLP", "History", "ACTIVATIONS"]
 
@@ -31,7 +32,7 @@ def _sigmoid(z):
 
 # name: (activation, derivative given z and a = activation(z))
 ACTIVATIONS = {
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(np.float64)),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: z > 0),
     "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
     "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),
 }
@@ -86,6 +87,10 @@ class MLP:
                 init, self.sizes, rng if rng is not None else np.random.default_rng(0)
             )
         self.params = self._check_params(params)
+        # per layer i: the names of W_i, b_i, z_i, a_i and a_{i-1}
+        self._names = [
+            (f"W{i}", f"b{i}", f"z{i}", f"a{i}", f"a{i - 1}") for i in range(1, len(self.sizes))
+        ]
 
     @property
     def n_layers(self) -> int:
@@ -128,6 +133,15 @@ class MLP:
             )
         return x
 
+    def _targets(self, y, x):
+        y = finite_array("y", y)
+        want = x.shape[:-1] + (self.sizes[-1],)
+        if y.shape != want and y.size == math.prod(want):
+            y = y.reshape(want)  # y = 2.0 for one sample, or shape (n,) for one output
+        if y.shape != want:
+            raise ValueError(f"y must have shape {want} to match x {x.shape}, got {y.shape}")
+        return y
+
     # --- forward ---
 
     def forward(self, x):
@@ -136,16 +150,22 @@ class MLP:
         ``cache`` maps 'a0' (the input), 'z1', 'a1', ..., 'zL', 'aL' to arrays
         with the same leading shape as ``x``.
         """
-        return self._forward(self._check_x(x))
+        x = self._check_x(x)
+        if x.ndim == 2:
+            return self._forward(x)
+        y_hat, cache = self._forward(x[None, :])
+        return y_hat[0], {name: value[0] for name, value in cache.items()}
 
     def _forward(self, x):
+        """Forward pass on a checked batch of shape (n, n_in)."""
         cache = {"a0": x}
         a = x
-        for i in range(1, self.n_layers + 1):
-            z = a @ self.params[f"W{i}"].T + self.params[f"b{i}"]
-            a = self._act(z) if i < self.n_layers else z
-            cache[f"z{i}"] = z
-            cache[f"a{i}"] = a
+        params, last = self.params, self.n_layers
+        for i, (w, b, z_name, a_name, _) in enumerate(self._names, start=1):
+            z = a @ params[w].T + params[b]
+            a = self._act(z) if i < last else z
+            cache[z_name] = z
+            cache[a_name] = a
         return a, cache
 
     def predict(self, x):
@@ -158,23 +178,25 @@ class MLP:
         """Gradients ``{W1, b1, ...}`` (same shapes as ``params``) from a cache and dL/dy_hat."""
         if not isinstance(cache, dict) or f"a{self.n_layers}" not in cache:
             raise TypeError("cache must be the dict returned by forward()")
-        out_shape = cache[f"a{self.n_layers}"].shape
+        out_shape = np.shape(cache[f"a{self.n_layers}"])
         dy_hat = finite_array("dy_hat", dy_hat)
         if dy_hat.shape != out_shape:
             raise ValueError(f"dy_hat must have the output's shape {out_shape}, got {dy_hat.shape}")
-        return self._backward(cache, dy_hat)
+        batch = {name: np.atleast_2d(value) for name, value in cache.items()}
+        return self._backward(batch, np.atleast_2d(dy_hat))
 
-    def _backward(self, cache, dy_hat):
+    def _backward(self, cache, dz):
+        """Backward pass on a batch cache; ``dz`` is dL/dy_hat, shape (n, n_out)."""
         grads = {}
-        dz = np.atleast_2d(dy_hat)  # the output is linear: dL/dz_L = dL/dy_hat
-        for i in range(self.n_layers, 0, -1):
-            a_prev = np.atleast_2d(cache[f"a{i - 1}"])
-            grads[f"W{i}"] = dz.T @ a_prev  # dz_i/dW_i = a_{i-1}
-            grads[f"b{i}"] = dz.sum(axis=0)  # dz_i/db_i = 1
-            if i > 1:
-                da = dz @ self.params[f"W{i}"]  # dz_i/da_{i-1} = W_i
-                z, a = np.atleast_2d(cache[f"z{i - 1}"]), np.atleast_2d(cache[f"a{i - 1}"])
-                dz = da * self._dact(z, a)  # da_{i-1}/dz_{i-1} = act'(z_{i-1})
+        # the output is linear, so dL/dz_L = dL/dy_hat
+        for i in range(self.n_layers - 1, -1, -1):
+            w, b, _, _, a_prev = self._names[i]
+            grads[w] = dz.T @ cache[a_prev]  # dz_i/dW_i = a_{i-1}
+            grads[b] = dz.sum(axis=0)  # dz_i/db_i = 1
+            if i > 0:
+                _, _, z_prev, _, _ = self._names[i - 1]
+                da = dz @ self.params[w]  # dz_i/da_{i-1} = W_i
+                dz = da * self._dact(cache[z_prev], cache[a_prev])  # times act'(z_{i-1})
         return {name: grads[name] for name in self.params}
 
     # --- gradient descent ---
@@ -184,33 +206,41 @@ class MLP:
         lr = positive_number("lr", lr)
         if not isinstance(grads, dict) or set(grads) != set(self.params):
             raise ValueError(f"grads must have the keys {sorted(self.params)}")
+        checked = {}
         for name, p in self.params.items():
-            g = finite_array(f"grads[{name!r}]", grads[name])
-            if g.shape != p.shape:
-                raise ValueError(f"grads[{name!r}] must have shape {p.shape}, got {g.shape}")
-            p -= lr * g
+            checked[name] = finite_array(f"grads[{name!r}]", grads[name])
+            if checked[name].shape != p.shape:
+                raise ValueError(
+                    f"grads[{name!r}] must have shape {p.shape}, got {checked[name].shape}"
+                )
+        self._sgd(checked, lr)
 
-    def _targets(self, y, x):
-        y = finite_array("y", y)
-        n_out = self.sizes[-1]
-        want = x.shape[:-1] + (n_out,)
-        if y.shape != want and y.size == int(np.prod(want)):
-            y = y.reshape(want)  # y = 2.0 for one sample, or shape (n,) for one output
-        if y.shape != want:
-            raise ValueError(f"y must have shape {want} to match x {x.shape}, got {y.shape}")
-        return y
+    def _sgd(self, grads, lr):
+        for name, p in self.params.items():
+            p -= lr * grads[name]
+
+    def _batch(self, x, y):
+        x = self._check_x(x)
+        y = self._targets(y, x)
+        return (x, y) if x.ndim == 2 else (x[None, :], y[None, :])
 
     def loss(self, x, y, loss: str = "mse") -> float:
         """The loss of the current parameters on ``(x, y)``."""
-        x = self._check_x(x)
-        return get_loss(loss)(self._forward(x)[0], self._targets(y, x))[0]
+        x, y = self._batch(x, y)
+        return UNCHECKED[choice("loss", loss, tuple(UNCHECKED))](self._forward(x)[0], y)[0]
 
     def gradients(self, x, y, loss: str = "mse"):
         """``(loss, grads)`` for ``(x, y)``: one forward and one backward pass."""
-        x = self._check_x(x)
+        x, y = self._batch(x, y)
         y_hat, cache = self._forward(x)
-        value, dy_hat = get_loss(loss)(y_hat, self._targets(y, x))
+        value, dy_hat = UNCHECKED[choice("loss", loss, tuple(UNCHECKED))](y_hat, y)
         return value, self._backward(cache, dy_hat)
+
+    def train_step(self, x, y, lr: float = 0.1, loss: str = "mse") -> float:
+        """One epoch on ``(x, y)``: forward, loss, backward, SGD update; returns the loss before."""
+        value, grads = self.gradients(x, y, loss)
+        self._sgd(grads, positive_number("lr", lr))
+        return value
 
     def train(
         self, x, y, *, lr: float = 0.1, epochs: int = 1, loss: str = "mse", snapshots=False
@@ -222,27 +252,22 @@ class MLP:
         inf or NaN. ``snapshots=True`` stores a copy of the parameters before
         every epoch and after the last.
         """
-        x = self._check_x(x)
-        y = self._targets(y, x)
+        x, y = self._batch(x, y)
         lr = positive_number("lr", lr)
         epochs = count("epochs", epochs)
-        loss_fn = get_loss(loss)
+        loss_fn = UNCHECKED[choice("loss", loss, tuple(UNCHECKED))]
         history = History()
         with np.errstate(over="ignore", invalid="ignore"):
             for epoch in range(1, epochs + 1):
                 if snapshots:
                     history.snapshots.append({k: v.copy() for k, v in self.params.items()})
                 y_hat, cache = self._forward(x)
-                value, dy_hat = np.inf, None
-                if np.all(np.isfinite(y_hat)):
-                    value, dy_hat = loss_fn(y_hat, y)
+                value, dy_hat = loss_fn(y_hat, y)
                 history.losses.append(value)
-                if not (np.isfinite(value) and np.all(np.isfinite(dy_hat))):
+                if not (np.isfinite(value) and np.isfinite(dy_hat).all()):
                     history.diverged, history.diverged_epoch = True, epoch
                     break
-                grads = self._backward(cache, dy_hat)
-                for name, p in self.params.items():
-                    p -= lr * grads[name]
+                self._sgd(self._backward(cache, dy_hat), lr)
             if snapshots and not history.diverged:
                 history.snapshots.append({k: v.copy() for k, v in self.params.items()})
         return history

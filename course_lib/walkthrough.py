@@ -34,13 +34,12 @@ def step_report(net, x, y, *, lr: float = 0.1, loss: str = "mse") -> dict:
     """
     loss_fn = get_loss(loss)
     work = net.copy()
-    x = work._check_x(x)
-    y = work._targets(y, x)
-    y_hat, cache = work._forward(x)
+    y_hat, cache = work.forward(x)
+    y = work._targets(y, cache["a0"])
     value, dy_hat = loss_fn(y_hat, y)
     grads = work.backward(cache, dy_hat)
     work.step(grads, lr)
-    y_next = work._forward(x)[0]
+    y_next = work.forward(x)[0]
     return {
         "cache": cache,
         "prediction": _plain(y_hat),
