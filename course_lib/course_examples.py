@@ -1,0 +1,153 @@
+"""The small worked examples the notebooks use beyond the article's own.
+
+The article's numbers live in ``course_lib.article``; this module holds the
+course's additions, so the notebooks and their self-checks (``checks``)
+compute from one source:
+
+- ``neuron()``: a tanh neuron built from Values (notebook 02);
+- ``accumulation_example()``: a value used twice (notebook 02);
+- ``NEW_INPUT``: an input that switches both ReLUs off (notebook 03);
+- ``activation_scales``: activations layer by layer under each initialisation (03);
+- ``symmetric_training()``: the 2-2-1 trained from a constant start (03, 06);
+- ``LR_GRID``, ``training_fails``, ``first_failing_lr``: learning-rate experiments (06);
+- ``DEAD_B1``, ``dead_relu_grads()``: hidden biases that silence every ReLU (06);
+- ``linear_model_accuracy()``: a network without a hidden layer on the moons (07).
+
+>>> n = neuron()
+>>> round(n["n"].data, 6), round(n["w1"].grad, 6)
+(0.462117, 0.393224)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.article import ARTICLE, article_mlp
+from course_lib.mlp import MLP
+from course_lib.value import Value
+
+__all__ = [
+    "NEURON",
+    "neuron",
+    "ACCUMULATION_A",
+    "accumulation_example",
+    "NEW_INPUT",
+    "activation_scales",
+    "symmetric_training",
+    "LR_GRID",
+    "training_fails",
+    "first_failing_lr",
+    "DEAD_B1",
+    "dead_relu_grads",
+    "MOONS",
+    "linear_model_accuracy",
+]
+
+# notebook 02: one neuron, n = tanh(w1 x1 + w2 x2 + b)
+NEURON = {"x1": 0.5, "x2": -1.0, "w1": 1.2, "w2": 0.4, "b": 0.3}
+
+
+def neuron(values: dict | None = None) -> dict[str, Value]:
+    """The tanh neuron as Values, after ``backward()``: keys x1, x2, w1, w2, b, s (the sum), n."""
+    v = {k: Value(val, label=k) for k, val in (values or NEURON).items()}
+    products = []
+    for k in ("1", "2"):
+        product = v["w" + k] * v["x" + k]
+        product.label = f"w{k}·x{k}"
+        products.append(product)
+    total = products[0] + products[1]
+    total.label = "w·x"
+    s = total + v["b"]
+    s.label = "s"
+    n = s.tanh()
+    n.label = "n"
+    n.backward()
+    return {**v, "s": s, "n": n}
+
+
+# notebook 02: b = a * a uses a twice
+ACCUMULATION_A = 3.0
+
+
+def accumulation_example() -> tuple[Value, Value]:
+    """``(a, b)`` with ``b = a * a`` after ``b.backward()``; a.grad is 2a."""
+    a = Value(ACCUMULATION_A, label="a")
+    b = a * a
+    b.label = "b"
+    b.backward()
+    return a, b
+
+
+# notebook 03: both hidden z's are negative for this input, so both ReLUs output 0
+NEW_INPUT = (0.5, -2.0)
+
+
+def symmetric_training(epochs: int = 100, value: float = 0.5) -> MLP:
+    """The 2-2-1 started with every weight equal to ``value``, trained on the article's example."""
+    net = MLP([2, 2, 1], "relu", init="constant")
+    if value != 0.5:
+        from course_lib.init import initialise
+
+        net = MLP([2, 2, 1], "relu", params=initialise("constant", [2, 2, 1], value=value))
+    net.train(ARTICLE.x, ARTICLE.y, lr=ARTICLE.lr, epochs=epochs)
+    return net
+
+
+# notebook 06: learning rates to try, ten-fold apart in half-decades
+LR_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+
+
+def training_fails(lr: float, epochs: int = 100) -> bool:
+    """True when training the article's network ends no better than it started (or diverges)."""
+    history = article_mlp().train(ARTICLE.x, ARTICLE.y, lr=lr, epochs=epochs)
+    return history.diverged or not history.losses[-1] < history.losses[0]
+
+
+def first_failing_lr(grid=LR_GRID, epochs: int = 100) -> float | None:
+    """The smallest learning rate in ``grid`` for which ``training_fails``; None if none does."""
+    for lr in sorted(grid):
+        if training_fails(lr, epochs):
+            return lr
+    return None
+
+
+# notebook 06: hidden biases so negative that both ReLUs are off for the article's input
+DEAD_B1 = (-2.0, -2.0)
+
+
+def dead_relu_grads(loss: str = "mse") -> dict[str, np.ndarray]:
+    """Gradients of the article's network with ``b1 = DEAD_B1``: W1 and b1 get zeros."""
+    net = article_mlp()
+    net.params["b1"][:] = DEAD_B1
+    return net.gradients(ARTICLE.x, ARTICLE.y, loss)[1]
+
+
+# notebook 07: the data set and the training set-up shared by the notebook and its checks
+MOONS = {"n": 200, "noise": 0.15, "seed": 0}
+
+
+def linear_model_accuracy(epochs: int = 500, lr: float = 0.1) -> float:
+    """Training accuracy of MLP([2, 1]) (no hidden layer) on the moons, trained with mse."""
+    from course_lib.datasets import two_moons
+
+    X, y = two_moons(**MOONS)
+    net = MLP([2, 1], "relu", rng=np.random.default_rng(0))
+    net.train(X, y, lr=lr, epochs=epochs)
+    predicted = (net.predict(X)[:, 0] > 0.5).astype(float)
+    return float(np.mean(predicted == y))
+
+
+# notebook 03: what Xavier and He initialisation are for
+def activation_scales(
+    scheme: str, activation: str = "relu", depth: int = 10, width: int = 64, seed: int = 0
+) -> np.ndarray:
+    """Standard deviation of each hidden layer's activations in a deep net, right after init.
+
+    ``depth`` hidden layers of ``width`` neurons, drawn with ``scheme``
+    (e.g. 'normal' with std 1, 'xavier_normal', 'he_normal'), fed 256
+    standard-normal inputs. Returns one number per hidden layer.
+    """
+    rng = np.random.default_rng(seed)
+    net = MLP([width] * (depth + 1) + [1], activation, init=scheme, rng=rng)
+    _, cache = net.forward(rng.normal(size=(256, width)))
+    return np.array([cache[f"a{i}"].std() for i in range(1, depth + 1)])

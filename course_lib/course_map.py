@@ -1,0 +1,105 @@
+"""The course map: each notebook's file, title, what it teaches and its estimated time.
+
+One source for notebook 00's overview, ``docs/COURSE_MAP.md`` and the tests
+that check every notebook's title and time against it.
+
+>>> [n.number for n in COURSE]
+['00', '01', '02', '03', '04', '05', '06', '07']
+>>> total_minutes() == sum(n.minutes for n in COURSE)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Notebook", "COURSE", "total_minutes", "markdown"]
+
+
+@dataclass(frozen=True)
+class Notebook:
+    file: str
+    title: str
+    teaches: str
+    minutes: int
+
+    @property
+    def number(self) -> str:
+        return self.file[:2]
+
+
+COURSE = (
+    Notebook(
+        "00_start_here.ipynb",
+        "Start here",
+        "What the course covers and in what order; running cells, restarting the kernel, "
+        "sliders and self-checks; an environment check.",
+        15,
+    ),
+    Notebook(
+        "01_computational_graphs.ipynb",
+        "Computational graphs",
+        "f(x, y, z) = (x - y) * z as a graph: forward values, local derivatives, gradients "
+        "on the graph, one gradient-descent step that lowers f.",
+        25,
+    ),
+    Notebook(
+        "02_chain_rule.ipynb",
+        "The chain rule",
+        "The same gradients by hand, with the Value engine and by finite differences; a tanh "
+        "neuron; why gradients accumulate when a value is used twice.",
+        30,
+    ),
+    Notebook(
+        "03_forward_pass.ipynb",
+        "The forward pass",
+        "The article's 2-2-1 network by hand (each z and a, the prediction); why weights must "
+        "not start equal; what Xavier and He initialisation are for.",
+        30,
+    ),
+    Notebook(
+        "04_backpropagation.ipynb",
+        "Backpropagation",
+        "Loss, output and hidden gradients through ReLU, the updates and the second forward "
+        "pass in one table; a backward-pass stepper; the article's erratum explained.",
+        40,
+    ),
+    Notebook(
+        "05_pytorch.ipynb",
+        "PyTorch",
+        "The same network with nn.Module, nn.MSELoss and optim.SGD; equal to the manual "
+        "numbers in float64, small float32 differences explained; autograd's graph; a "
+        "training loop.",
+        30,
+    ),
+    Notebook(
+        "06_training_playground.ipynb",
+        "Training playground",
+        "Sliders for learning rate, initialisation, seed and epochs; guided experiments: "
+        "divergence, symmetry, dead ReLUs.",
+        30,
+    ),
+    Notebook(
+        "07_from_one_example_to_a_dataset.ipynb",
+        "From one example to a data set",
+        "Manual backprop and PyTorch on a generated 2-D data set: mini-batches become full "
+        "batches, decision boundaries side by side, the time each took.",
+        35,
+    ),
+)
+
+
+def total_minutes() -> int:
+    """The whole course's estimated time in minutes."""
+    return sum(n.minutes for n in COURSE)
+
+
+def markdown(link_prefix: str = "") -> str:
+    """The course map as a Markdown table; ``link_prefix`` is put before each file name."""
+    lines = ["| # | Notebook | What it teaches | Time |", "|---|---|---|---|"]
+    for n in COURSE:
+        link = f"[{n.title}]({link_prefix}{n.file})"
+        lines.append(f"| {n.number} | {link} | {n.teaches} | {n.minutes} min |")
+    hours, minutes = divmod(total_minutes(), 60)
+    lines.append(f"|  | **Total** |  | **{hours} h {minutes:02d} min** |")
+    return "\n".join(lines)
