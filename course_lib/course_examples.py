@@ -10,6 +10,7 @@ compute from one source:
 - ``activation_scales``: activations layer by layer under each initialisation (03);
 - ``symmetric_training()``: the 2-2-1 trained from a constant start (03, 06);
 - ``LR_GRID``, ``training_fails``, ``first_failing_lr``: learning-rate experiments (06);
+- ``erratum_variants()``: the article's second prediction under each loss and slip (04);
 - ``DEAD_B1``, ``dead_relu_grads()``: hidden biases that silence every ReLU (06);
 - ``linear_model_accuracy()``: a network without a hidden layer on the moons (07).
 
@@ -37,6 +38,7 @@ __all__ = [
     "LR_GRID",
     "training_fails",
     "first_failing_lr",
+    "erratum_variants",
     "DEAD_B1",
     "dead_relu_grads",
     "MOONS",
@@ -151,3 +153,55 @@ def activation_scales(
     net = MLP([width] * (depth + 1) + [1], activation, init=scheme, rng=rng)
     _, cache = net.forward(rng.normal(size=(256, width)))
     return np.array([cache[f"a{i}"].std() for i in range(1, depth + 1)])
+
+
+# notebook 04: ways one might have computed the article's second prediction
+def _article_step_variant(dloss_factor: float, *, w2_first: bool, decimals: int | None) -> float:
+    """One SGD step of the 2-2-1 written out, with optional slips; returns the next prediction.
+
+    ``dloss_factor`` is 2 for (y - y_hat)^2 and 1 for 1/2 (y - y_hat)^2;
+    ``w2_first`` back-propagates through the *updated* W2; ``decimals``
+    rounds every intermediate result, as a hand calculation might.
+    """
+
+    def r(v):
+        return np.round(v, decimals) if decimals is not None else v
+
+    p = {k: np.array(getattr(ARTICLE, k), dtype=np.float64) for k in ("W1", "b1", "W2", "b2")}
+    x, y, lr = np.array(ARTICLE.x), ARTICLE.y, ARTICLE.lr
+    z1 = r(p["W1"] @ x + p["b1"])
+    a1 = np.maximum(z1, 0.0)
+    y_hat = r(p["W2"] @ a1 + p["b2"])
+    dy = r(dloss_factor * (y_hat - y))
+    dW2 = r(np.outer(dy, a1))
+    new_W2 = r(p["W2"] - lr * dW2)
+    dz1 = r((new_W2 if w2_first else p["W2"]).T @ dy) * (z1 > 0)
+    new = {
+        "W1": r(p["W1"] - lr * np.outer(dz1, x)),
+        "b1": r(p["b1"] - lr * dz1),
+        "W2": new_W2,
+        "b2": r(p["b2"] - lr * dy),
+    }
+    a1 = np.maximum(new["W1"] @ x + new["b1"], 0.0)
+    return float((new["W2"] @ a1 + new["b2"])[0])
+
+
+def erratum_variants() -> dict[str, float]:
+    """The next prediction under each loss and each plausible slip in a hand calculation.
+
+    Keys name the loss as course_lib does ('mse': (y - y_hat)^2 for one output,
+    'half_sse': 1/2 (y - y_hat)^2) and the slip, if any.
+
+    None of them is the article's 1.618296 (``article.STATED_NEXT_PREDICTION``).
+    """
+    out = {}
+    for loss, factor in (("mse", 2.0), ("half_sse", 1.0)):
+        out[f"{loss}"] = _article_step_variant(factor, w2_first=False, decimals=None)
+        out[f"{loss}, W2 updated before the hidden gradients"] = _article_step_variant(
+            factor, w2_first=True, decimals=None
+        )
+        for decimals in (2, 3, 4):
+            out[f"{loss}, every step rounded to {decimals} decimals"] = _article_step_variant(
+                factor, w2_first=False, decimals=decimals
+            )
+    return out
