@@ -1,0 +1,141 @@
+"""Grade many submissions of one assignment: workers in parallel, results written as they finish."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from course_lib.grading.assignment import Assignment
+from course_lib.grading.gradebook import Gradebook
+from course_lib.grading.grader import Result, file_sha256, grade_submission
+from course_lib.grading.progress import Progress
+from course_lib.grading.reports import feedback_markdown, results_json, write_csv, write_json
+from course_lib.grading.sandbox import ForkServer
+
+__all__ = ["Options", "grade_batch", "expand", "learner_of"]
+
+
+class UsageError(Exception):
+    """A command-line argument is wrong; the message names it."""
+
+
+@dataclass
+class Options:
+    jobs: int = 2
+    db: str = "gradebook.sqlite"
+    results: str | None = None
+    feedback: str | None = None
+    csv: str | None = None
+    timeout: float | None = None
+    seed: int | None = None
+    regrade: bool = False
+    learner: str | None = None
+    quiet: bool = False
+
+
+def expand(arguments) -> list[Path]:
+    """Files as given; folders become every ``*.ipynb`` under them (checkpoints skipped)."""
+    paths = []
+    for arg in arguments:
+        path = Path(arg)
+        if path.is_dir():
+            paths.extend(
+                p
+                for p in sorted(path.rglob("*.ipynb"))
+                if ".ipynb_checkpoints" not in p.parts and p.is_file()
+            )
+        elif path.is_file():
+            paths.append(path)
+        else:
+            raise UsageError(f"SUBMISSION {arg!r} is neither a file nor a folder")
+    if not paths:
+        raise UsageError("SUBMISSION: no notebooks found in the given folders")
+    return paths
+
+
+def learner_of(path: Path, assignment: str) -> str:
+    """``alice.ipynb`` is alice's; so is ``alice/ex01_forward_pass.ipynb`` (named by prefix)."""
+    prefix = assignment.split("_")[0]
+    if path.stem == prefix or path.stem.startswith(prefix + "_"):
+        return path.resolve().parent.name or path.stem
+    return path.stem
+
+
+def _out_names(paths, learners) -> list[str]:
+    stems = [p.stem for p in paths]
+    pairs = zip(stems, learners, strict=True)
+    return [s if stems.count(s) == 1 else f"{who}__{s}" for s, who in pairs]
+
+
+def _write_outputs(result: Result, name: str, options: Options) -> None:
+    if options.results:
+        write_json(results_json(result), Path(options.results) / f"{name}.results.json")
+    if options.feedback:
+        Path(options.feedback, f"{name}.feedback.md").write_text(
+            feedback_markdown(result), encoding="utf-8"
+        )
+
+
+def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.stdout) -> int:
+    """Grade every submission; exit status 0 when each one was graded, whatever its score."""
+    if type(options.jobs) is not int or options.jobs < 1:
+        raise UsageError(f"-j must be a positive integer, got {options.jobs!r}")
+    paths = expand(arguments)
+    if options.learner and len(paths) != 1:
+        raise UsageError("--learner names the learner of one SUBMISSION; several were given")
+    learners = [options.learner or learner_of(p, assignment.name) for p in paths]
+    names = _out_names(paths, learners)
+    for folder in (options.results, options.feedback):
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+    book = Gradebook(options.db)
+    todo, results = [], {}
+    for i, (path, learner) in enumerate(zip(paths, learners, strict=True)):
+        attempt = book.already_graded(learner, assignment.name, file_sha256(path))
+        if attempt is not None and not options.regrade:
+            results[i] = book.load(learner, assignment.name, attempt)
+            results[i].notes.append(f"(already graded as attempt {attempt}; not regraded)")
+            _write_outputs(results[i], names[i], options)
+        else:
+            todo.append(i)
+    quiet = open(os.devnull, "w") if options.quiet else None  # noqa: SIM115
+    progress = Progress(len(paths), assignment.name, stream=quiet)
+    for _ in results:
+        progress.update("(already graded)")
+    base_seed = options.seed if options.seed is not None else secrets.randbits(31)
+    blocked = tuple(assignment.blocked) + ("course_lib.grading",)
+    try:
+        if todo:
+            server = ForkServer(
+                assignment.preload, blocked, assignment.allowed, memory_mb=assignment.memory_mb
+            )
+            with server:
+                with ThreadPoolExecutor(options.jobs) as pool:
+                    futures = {
+                        pool.submit(
+                            grade_submission, assignment, paths[i], server,
+                            learner=learners[i], seed=base_seed + i, timeout=options.timeout,
+                        ): i
+                        for i in todo
+                    }  # fmt: skip
+                    for future in as_completed(futures):
+                        i = futures[future]
+                        results[i] = result = future.result()
+                        book.record(result)
+                        _write_outputs(result, names[i], options)
+                        progress.update(f"{learners[i]}: {result.score:g}/{result.max_score:g}")
+        if options.csv:
+            write_csv(book.latest(assignment.name), options.csv)
+    finally:
+        book.close()
+    for i in range(len(paths)):
+        r = results[i]
+        print(f"{r.score:6g} / {r.max_score:g}  {r.learner:20s} {paths[i]}", file=out)
+    errors = [results[i] for i in results if results[i].status != "graded"]
+    for r in errors:
+        print(f"grader error on {r.path}: {r.parts[0].message}", file=sys.stderr)
+    return 0 if not errors else 1

@@ -1,0 +1,106 @@
+"""The machinery behind ``check()`` and ``hint()``: find the learner's names, run, explain."""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+import sys
+import traceback
+
+import numpy as np
+
+from course_lib.grading.hidden import Fail, LearnerError, LocalCaller
+from course_lib.grading.integrity import scan
+
+__all__ = ["Check", "numeric_gradient"]
+
+
+class Check:
+    """One graded part, as the learner sees it.
+
+    ``tests`` are functions of ``call`` (the same JSON round trip as the
+    grader), each raising ``Fail`` with a helpful message.
+    """
+
+    def __init__(self, names, tests, hints, *, points=None, blocked=(), allowed=(), forbid=()):
+        self.names = tuple(names)
+        self.tests = tuple(tests)
+        self.hints = tuple(hints)
+        self.points = points
+        self.scan_options = {"blocked": blocked, "allowed": allowed, "forbid": forbid}
+        self._next_hint = 0
+        self.passed = False
+
+    def __repr__(self) -> str:
+        return f"<check for {', '.join(self.names)}: call .check() or .hint()>"
+
+    def hint(self) -> None:
+        """Print the next hint (they get more specific; the last one repeats)."""
+        if not self.hints:
+            print("No hints for this part.")
+            return
+        i = min(self._next_hint, len(self.hints) - 1)
+        print(f"Hint {i + 1} of {len(self.hints)}: {self.hints[i]}")
+        self._next_hint += 1
+
+    def check(self, namespace: dict | None = None) -> None:
+        """Run the checks against the names defined in your notebook and print the verdict."""
+        ns = namespace if namespace is not None else sys._getframe(1).f_globals
+        self.passed = False
+        for name in self.names:
+            if name not in ns:
+                print(f"✗ {name} is not defined yet: run the cell where you define it.")
+                return
+        warnings = self._integrity(ns)
+        for test in self.tests:
+            try:
+                test(LocalCaller(ns))
+            except NotImplementedError:
+                print("✗ Not written yet: replace `raise NotImplementedError()` with your code.")
+                return
+            except (Fail, LearnerError) as exc:
+                print(f"✗ {exc}")
+                print("  Try .hint() if you are stuck.")
+                return
+            except Exception as exc:  # the learner's code raised: explain it, no traceback
+                print(f"✗ Your code raised {type(exc).__name__}: {exc}{_where(exc)}")
+                return
+        for warning in warnings:
+            print(f"⚠ The grader will not accept this: {warning}")
+        if warnings:
+            return
+        self.passed = True
+        print("✓ Passed the visible checks. The grader will also try fresh random cases.")
+
+    def _integrity(self, ns) -> list[str]:
+        found = []
+        for name in self.names:
+            obj = ns.get(name)
+            if inspect.isfunction(obj):
+                try:
+                    source = inspect.getsource(obj)
+                except (OSError, TypeError):
+                    continue
+                found += scan(textwrap.dedent(source), **self.scan_options)
+        return found
+
+
+def _where(exc: BaseException) -> str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "course_lib" not in f.filename]
+    if not frames:
+        return ""
+    return f" (in {frames[-1].name}, line {frames[-1].lineno})"
+
+
+def numeric_gradient(f, value: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of ``f()`` with respect to the array ``value`` (nudged in place)."""
+    grad = np.zeros_like(value)
+    for idx in np.ndindex(value.shape):
+        old = value[idx]
+        value[idx] = old + eps
+        up = f()
+        value[idx] = old - eps
+        down = f()
+        value[idx] = old
+        grad[idx] = (up - down) / (2 * eps)
+    return grad

@@ -1,0 +1,171 @@
+"""Grade one submitted notebook: read, splice, check, run in a worker, test in the grader.
+
+Every outcome is a ``Result`` with a score and a reason per part; nothing a
+submission contains makes ``grade_submission`` raise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from course_lib.grading.assignment import Assignment
+from course_lib.grading.hidden import Fail
+from course_lib.grading.integrity import scan, strip_magics
+from course_lib.grading.notebook import NotebookError, read_cells
+from course_lib.grading.runner import PartFault, Program, RemoteCaller, Runner
+from course_lib.grading.sandbox import ForkServer
+from course_lib.grading.splice import splice
+
+__all__ = ["PartResult", "Result", "grade_submission", "OUTPUT_CAP"]
+
+OUTPUT_CAP = 100_000  # characters a learner's code may print per part
+
+
+@dataclass
+class PartResult:
+    grade_id: str
+    score: float
+    max_score: float
+    status: str  # passed | failed | error (the grader itself failed: tell the instructor)
+    message: str = ""
+
+
+@dataclass
+class Result:
+    path: str
+    learner: str
+    assignment: str
+    seed: int
+    sha256: str
+    parts: list[PartResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    status: str = "graded"  # graded | error
+    duration: float = 0.0
+    attempt: int | None = None
+    graded_at: str | None = None
+
+    @property
+    def score(self) -> float:
+        return float(sum(p.score for p in self.parts))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(p.max_score for p in self.parts))
+
+
+def file_sha256(path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _zero(assignment: Assignment, reason: str, status: str = "failed") -> list[PartResult]:
+    return [PartResult(p.grade_id, 0.0, p.points, status, reason) for p in assignment.parts]
+
+
+def _program(assignment: Assignment, answers: dict, problems: dict, notes: list) -> list[Program]:
+    program = []
+    for cell in assignment.cells:
+        if cell.cell_type != "code":
+            continue
+        if cell.role == "setup":
+            program.append(Program(f"setup-{cell.index}", cell.source, None))
+        elif cell.role == "answer" and answers.get(cell.grade_id) is not None:
+            part = assignment.part(cell.grade_id)
+            source, magics = strip_magics(answers[part.grade_id])
+            if magics:
+                notes.append(f"part {part.grade_id!r}: {magics} IPython magic line(s) ignored")
+            found = scan(
+                source,
+                blocked=assignment.blocked,
+                allowed=assignment.allowed,
+                forbid=part.forbid,
+                require=part.require,
+            )
+            if found:
+                problems[part.grade_id] = "not graded: " + "; ".join(found[:3])
+                continue
+            program.append(Program(f"answer-{part.grade_id}", source, part.grade_id))
+    return program
+
+
+def grade_submission(
+    assignment: Assignment,
+    path,
+    server: ForkServer,
+    *,
+    learner: str,
+    seed: int,
+    timeout: float | None = None,
+) -> Result:
+    """Grade the notebook at ``path`` in fresh workers from ``server``; never raises."""
+    start = time.monotonic()
+    timeout = assignment.timeout if timeout is None else timeout
+    result = Result(str(path), learner, assignment.name, seed, file_sha256(path))
+    try:
+        _grade(assignment, path, server, result, timeout)
+    except Exception as exc:  # a grader bug must not stop the batch: record it
+        result.status = "error"
+        reason = f"internal grader error ({type(exc).__name__}: {exc}); tell your instructor"
+        result.parts = _zero(assignment, reason, "error")
+    result.duration = time.monotonic() - start
+    return result
+
+
+def _grade(assignment, path, server, result: Result, timeout: float) -> None:
+    try:
+        cells, _, _ = read_cells(path)
+    except NotebookError as exc:
+        result.parts = _zero(assignment, str(exc))
+        result.notes.append(str(exc))
+        return
+    spliced = splice(assignment, cells)
+    result.notes.extend(spliced.notes)
+    problems = dict(spliced.missing)
+    program = _program(assignment, spliced.answers, problems, result.notes)
+    runner = Runner(server, program, timeout, OUTPUT_CAP)
+    rng = np.random.default_rng(result.seed)
+    try:
+        for part in assignment.parts:
+            result.parts.append(_grade_part(part, runner, problems, rng, timeout))
+    finally:
+        runner.close()
+    for cell_id, why in runner.excluded.items():
+        if cell_id.startswith("setup"):
+            result.notes.append(f"setup cell left out: {why}")
+
+
+def _grade_part(part, runner: Runner, problems: dict, rng, timeout: float) -> PartResult:
+    def failed(message: str, status: str = "failed") -> PartResult:
+        return PartResult(part.grade_id, 0.0, part.points, status, message)
+
+    if part.grade_id in problems:
+        return failed(problems[part.grade_id])
+    cell_id = f"answer-{part.grade_id}"
+    if cell_id in runner.excluded:
+        return failed(runner.excluded[cell_id])
+    caller = RemoteCaller(runner, timeout)
+    try:
+        part.test(caller, np.random.default_rng(rng.integers(2**63)))
+    except PartFault as exc:
+        return failed(str(exc))
+    except Fail as exc:
+        message = str(exc)
+        if cell_id in runner.errors:
+            message += f" (your answer cell itself raised {runner.errors[cell_id]})"
+        return failed(message)
+    except Exception as exc:  # the returned value broke an assumption of the test
+        return failed(
+            f"your answer could not be checked ({type(exc).__name__}: {exc}); "
+            "if you believe it is right, show this message to your instructor"
+        )
+    message = "passed"
+    if cell_id in runner.errors:
+        message += f" (note: your answer cell also raised {runner.errors[cell_id]})"
+    return PartResult(part.grade_id, part.points, part.points, "passed", message)

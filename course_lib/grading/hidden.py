@@ -1,0 +1,182 @@
+"""Hidden tests: how an instructor writes them, and the comparisons they use.
+
+In a solution notebook, between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``::
+
+    @hidden_test("forward")
+    def _(call, rng):
+        x = rng.normal(size=2)
+        got = call("forward", x, params)          # the learner's function, in its worker
+        expect_float(got["y_hat"], reference, "forward(x, params)['y_hat']")
+
+The grader runs that code in its own process: ``call`` sends the inputs to the
+learner's worker and returns the decoded JSON reply, ``rng`` is seeded afresh
+for every submission. Run inside the solution notebook itself (nbval, or an
+instructor pressing Shift-Enter), ``hidden_test`` runs the test at once against
+the notebook's own functions, through the same JSON round trip, so a solution
+is tested exactly as a submission is graded.
+
+Failure messages name what was wrong and on which inputs, never the expected value.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+
+import numpy as np
+
+from course_lib.grading.wire import decode, describe, encode
+
+__all__ = [
+    "hidden_test",
+    "Fail",
+    "LearnerError",
+    "expect_float",
+    "expect_array",
+    "expect_dict",
+    "expect_list",
+    "expect_tuple",
+    "show",
+    "collecting",
+    "LocalCaller",
+]
+
+
+class Fail(AssertionError):
+    """A graded check failed; the message is shown to the learner."""
+
+
+class LearnerError(Fail):
+    """The learner's function raised an exception (or is missing)."""
+
+
+_collector: dict | None = None
+_collector_lock = threading.Lock()
+
+
+class collecting:  # noqa: N801 - used as a context manager, named like one
+    """``with collecting() as tests:``: ``hidden_test`` registers tests instead of running them."""
+
+    def __enter__(self) -> dict:
+        global _collector
+        _collector_lock.acquire()
+        _collector = {}
+        return _collector
+
+    def __exit__(self, *exc):
+        global _collector
+        _collector = None
+        _collector_lock.release()
+
+
+def _round_trip(value):
+    return decode(json.loads(json.dumps(encode(value))))
+
+
+class LocalCaller:
+    """``call`` for a notebook's own functions, with the grader's JSON round trip."""
+
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+
+    def __call__(self, name: str, *args, **kwargs):
+        fn = self.namespace.get(name)
+        if not callable(fn):
+            raise LearnerError(f"{name} is not defined as a function")
+        return _round_trip(fn(*_round_trip(list(args)), **_round_trip(kwargs)))
+
+    def get(self, name: str):
+        if name not in self.namespace:
+            raise LearnerError(f"{name} is not defined")
+        return _round_trip(self.namespace[name])
+
+
+def hidden_test(grade_id: str):
+    """Declare the hidden test of the answer cell whose ``grade_id`` is given."""
+    if not isinstance(grade_id, str) or not grade_id:
+        raise TypeError(f"grade_id must be a non-empty string, got {grade_id!r}")
+
+    def register(test):
+        if _collector is not None:
+            if grade_id in _collector:
+                raise ValueError(f"two hidden tests for grade_id {grade_id!r}")
+            _collector[grade_id] = test
+            return test
+        namespace = sys._getframe(1).f_globals
+        test(LocalCaller(namespace), np.random.default_rng(0))
+        print(f"hidden test {grade_id!r}: passed")
+        return test
+
+    return register
+
+
+# --- comparisons: exact types, then values within tolerances ---
+
+_FLOATS = (float, np.float64)
+
+
+def expect_float(got, want: float, what: str, *, rtol: float = 1e-6, atol: float = 1e-9):
+    """``got`` must be a Python float (or numpy float64) close to ``want``."""
+    if type(got) not in _FLOATS:
+        raise Fail(f"{what} should be a float, but it is {describe(got)}")
+    if not np.isfinite(got):
+        raise Fail(f"{what} is {got}, not a finite number")
+    if not np.isclose(got, want, rtol=rtol, atol=atol):
+        raise Fail(f"{what} is {float(got):.6g}, which is not the expected value")
+
+
+def expect_array(
+    got, want, what: str, *, rtol: float = 1e-6, atol: float = 1e-9, dtypes=("float64",)
+):
+    """``got`` must be a numpy array of one of ``dtypes``, of ``want``'s shape, close to it."""
+    want = np.asarray(want)
+    if type(got) is not np.ndarray:
+        raise Fail(f"{what} should be a numpy array of shape {want.shape}, not {describe(got)}")
+    if got.dtype.name not in dtypes:
+        raise Fail(f"{what} should have dtype {' or '.join(dtypes)}, but it has dtype {got.dtype}")
+    if got.shape != want.shape:
+        raise Fail(f"{what} should have shape {want.shape}, but it has shape {got.shape}")
+    if not np.all(np.isfinite(got)):
+        raise Fail(f"{what} holds NaN or inf")
+    if not np.allclose(got, want, rtol=rtol, atol=atol):
+        wrong = int(np.sum(~np.isclose(got, want, rtol=rtol, atol=atol)))
+        raise Fail(f"{what} has {wrong} of {want.size} entries that are not the expected values")
+
+
+def expect_dict(got, keys, what: str) -> dict:
+    """``got`` must be a dict with exactly ``keys``."""
+    if type(got) is not dict:
+        raise Fail(f"{what} should be a dict with keys {sorted(keys)}, but it is {describe(got)}")
+    if set(got) != set(keys):
+        raise Fail(f"{what} should have exactly the keys {sorted(keys)}, but has {sorted(got)}")
+    return got
+
+
+def expect_list(got, length: int, what: str) -> list:
+    """``got`` must be a list of ``length`` items."""
+    if type(got) is not list:
+        raise Fail(f"{what} should be a list of {length} items, but it is {describe(got)}")
+    if len(got) != length:
+        raise Fail(f"{what} should have {length} items, but has {len(got)}")
+    return got
+
+
+def expect_tuple(got, length: int, what: str) -> tuple:
+    """``got`` must be a tuple of ``length`` items."""
+    if type(got) is not tuple:
+        raise Fail(f"{what} should be a tuple of {length} items, but it is {describe(got)}")
+    if len(got) != length:
+        raise Fail(f"{what} should have {length} items, but has {len(got)}")
+    return got
+
+
+def show(value) -> str:
+    """Inputs in a failure message: short, rounded."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, precision=4, separator=", ").replace("\n", "")
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return repr(value)

@@ -1,0 +1,172 @@
+"""Reading notebooks that may be anything, and the nbgrader-style markers inside cells.
+
+``read_cells`` never trusts a file: whatever is wrong with it (empty, not JSON,
+not a notebook, nbformat 3, too big) becomes a NotebookError with a reason a
+learner can act on.
+
+>>> strip_solution("def f(x):\\n    ### BEGIN SOLUTION\\n    return 2 * x\\n    ### END SOLUTION")
+'def f(x):\\n    # YOUR CODE HERE\\n    raise NotImplementedError()'
+>>> strip_hidden("a = 1\\n### BEGIN HIDDEN TESTS\\nassert a == 1\\n### END HIDDEN TESTS")
+'a = 1'
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "Cell",
+    "NotebookError",
+    "read_cells",
+    "blocks",
+    "strip_solution",
+    "strip_hidden",
+    "hidden_code",
+    "MAX_NOTEBOOK_BYTES",
+]
+
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
+HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+
+class NotebookError(Exception):
+    """The file cannot be read as an nbformat-4 notebook; the message says why."""
+
+
+@dataclass
+class Cell:
+    index: int
+    cell_type: str
+    source: str
+    id: str | None = None
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def grading(self) -> dict:
+        value = self.metadata.get("grading")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def role(self) -> str | None:
+        return self.grading.get("role")
+
+    @property
+    def grade_id(self) -> str | None:
+        value = self.grading.get("grade_id")
+        return value if isinstance(value, str) else None
+
+
+def _source(value) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(s, str) for s in value):
+        return "".join(value)
+    return None
+
+
+def parse_cells(data) -> tuple[list[Cell], dict]:
+    """Cells and notebook metadata from parsed JSON; NotebookError if it is not nbformat 4."""
+    if not isinstance(data, dict) or "cells" not in data or "nbformat" not in data:
+        raise NotebookError("this is JSON but not a Jupyter notebook (no 'cells' or 'nbformat')")
+    major = data.get("nbformat")
+    if type(major) is not int:
+        raise NotebookError(f"the notebook's nbformat is {major!r}, not a version number")
+    if major < 4:
+        raise NotebookError(
+            f"this notebook is in the old nbformat {major}; open it in Jupyter and save it "
+            "again (that converts it to nbformat 4), then resubmit"
+        )
+    if major > 4:
+        raise NotebookError(f"nbformat {major} is newer than this grader knows (4)")
+    if not isinstance(data["cells"], list):
+        raise NotebookError("the notebook's 'cells' is not a list")
+    cells = []
+    for i, raw in enumerate(data["cells"]):
+        if not isinstance(raw, dict):
+            continue
+        source = _source(raw.get("source", ""))
+        cell_type = raw.get("cell_type")
+        if source is None or not isinstance(cell_type, str):
+            continue  # an unreadable cell: matching reports its answer as missing
+        metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        cell_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+        cells.append(Cell(i, cell_type, source, cell_id, metadata))
+    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    return cells, metadata
+
+
+def read_cells(path) -> tuple[list[Cell], dict, bytes]:
+    """``(cells, notebook metadata, raw bytes)`` of the notebook at ``path``."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(
+                f"the file is {size} bytes, over the {MAX_NOTEBOOK_BYTES} byte limit "
+                "(clear the outputs and resubmit)"
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NotebookError(f"the file cannot be read: {exc.strerror or exc}") from None
+    if not raw.strip():
+        raise NotebookError("the file is empty")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise NotebookError("this is not a notebook: the file is not UTF-8 text") from None
+    except ValueError as exc:
+        raise NotebookError(f"this is not a notebook: the file is not valid JSON ({exc})") from None
+    cells, metadata = parse_cells(data)
+    return cells, metadata, raw
+
+
+def blocks(source: str, markers) -> list[tuple[int, int]]:
+    """``(begin, end)`` line numbers (0-based) of each marked block; ValueError if unbalanced."""
+    begin_mark, end_mark = markers
+    found, start = [], None
+    for i, line in enumerate(source.split("\n")):
+        text = line.strip()
+        if text == begin_mark:
+            if start is not None:
+                raise ValueError(f"{begin_mark!r} at line {i + 1} inside another block")
+            start = i
+        elif text == end_mark:
+            if start is None:
+                raise ValueError(f"{end_mark!r} at line {i + 1} without {begin_mark!r}")
+            found.append((start, i))
+            start = None
+    if start is not None:
+        raise ValueError(f"{begin_mark!r} at line {start + 1} is never closed")
+    return found
+
+
+def _replace_blocks(source: str, markers, stub) -> str:
+    lines = source.split("\n")
+    out, last = [], 0
+    for begin, end in blocks(source, markers):
+        out.extend(lines[last:begin])
+        indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
+        out.extend(stub(indent))
+        last = end + 1
+    out.extend(lines[last:])
+    return "\n".join(out).strip("\n")
+
+
+def strip_solution(source: str) -> str:
+    """Each solution block becomes ``# YOUR CODE HERE`` and ``raise NotImplementedError()``."""
+    stub = ("# YOUR CODE HERE", "raise NotImplementedError()")
+    return _replace_blocks(source, SOLUTION, lambda ind: [ind + line for line in stub])
+
+
+def strip_hidden(source: str) -> str:
+    """Remove every hidden-test block."""
+    return _replace_blocks(source, HIDDEN, lambda ind: [])
+
+
+def hidden_code(source: str) -> str:
+    """The code inside the hidden-test blocks only."""
+    lines = source.split("\n")
+    return "\n".join("\n".join(lines[b + 1 : e]) for b, e in blocks(source, HIDDEN))

@@ -1,0 +1,90 @@
+"""What grading leaves behind for people: Gradescope results, learner feedback, an LMS CSV.
+
+Feedback holds scores, reasons and notes only: the messages come from the
+comparisons in ``hidden.py``, which never print an expected value, and no
+hidden-test source is ever read here.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from course_lib.grading.grader import Result
+
+__all__ = ["results_json", "feedback_markdown", "write_csv"]
+
+
+def results_json(result: Result) -> dict:
+    """Gradescope's autograder ``results.json`` format."""
+    return {
+        "score": result.score,
+        "execution_time": round(result.duration, 3),
+        "output": "\n".join(result.notes),
+        "tests": [
+            {
+                "name": part.grade_id,
+                "score": part.score,
+                "max_score": part.max_score,
+                "status": "passed" if part.status == "passed" else "failed",
+                "output": part.message,
+            }
+            for part in result.parts
+        ],
+        "extra_data": {
+            "learner": result.learner,
+            "assignment": result.assignment,
+            "attempt": result.attempt,
+            "seed": result.seed,
+            "sha256": result.sha256,
+            "status": result.status,
+        },
+    }
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def feedback_markdown(result: Result) -> str:
+    """Per-learner feedback in Markdown."""
+    lines = [
+        f"# Feedback: {result.assignment}",
+        "",
+        f"- Learner: {result.learner}",
+        f"- File: `{Path(result.path).name}`",
+        f"- Score: **{result.score:g} / {result.max_score:g}**",
+        f"- Attempt: {result.attempt}, graded {result.graded_at} (random cases seed {result.seed})",
+        "",
+        "| Part | Score | Result |",
+        "|---|---|---|",
+    ]
+    for part in result.parts:
+        lines.append(
+            f"| {part.grade_id} | {part.score:g} / {part.max_score:g} | {_cell(part.message)} |"
+        )
+    if result.notes:
+        lines += ["", "## Notes", ""] + [f"- {note}" for note in result.notes]
+    lines += [
+        "",
+        "The grader called your functions on fresh random inputs, so hard-coded answers do not "
+        "pass. Run each `check()` in the notebook for hints.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_csv(rows, path) -> None:
+    """One line per learner and assignment (latest attempt), for an LMS import."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(
+            ["learner", "assignment", "attempt", "score", "max_score", "status", "graded_at"]
+        )
+        for row in rows:
+            writer.writerow(row)
+
+
+def write_json(data: dict, path) -> None:
+    Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
