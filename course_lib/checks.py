@@ -637,7 +637,7 @@ def _nb05():
     q2 = Question(
         "q2",
         "Without optimizer.zero_grad(), you call loss.backward() twice on fresh forward passes. "
-        "What is then in model[2].weight.grad[0, 0]?",
+        "What is then the gradient of W2[0, 0] (the output layer's weight.grad[0, 0])?",
         accumulated,
         hint="backward() adds into .grad; it does not overwrite it.",
         solution=lambda: (
