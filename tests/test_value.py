@@ -68,16 +68,21 @@ def test_a_node_used_twice_accumulates():
     assert a2.grad == 6.0
 
 
-def test_backward_accumulates_until_zero_grad():
+def test_backward_accumulates_in_leaves_until_zero_grad():
     x = Value(2.0)
-    f = x * x
+    f = (x * x).tanh() * 3  # intermediates between x and f
+    t = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    g = (t * t).tanh() * 3
     f.backward()
     f.backward()
-    assert x.grad == 8.0  # 4 + 4, as in PyTorch
+    g.backward(retain_graph=True)
+    g.backward()
+    assert x.grad == pytest.approx(t.grad.item(), rel=1e-14)  # twice the gradient, as in PyTorch
+    assert x.grad == pytest.approx(2 * 3 * (1 - math.tanh(4.0) ** 2) * 4, rel=1e-14)
     f.zero_grad()
     assert (x.grad, f.grad) == (0.0, 0.0)
     f.backward()
-    assert x.grad == 4.0
+    assert x.grad == pytest.approx(t.grad.item() / 2, rel=1e-14)
 
 
 def test_a_chain_of_100000_nodes_needs_no_recursion():
@@ -109,3 +114,24 @@ def test_repr_and_label():
     v = Value(2.5, label="w")
     assert repr(v) == "Value(w=2.5, grad=0)"
     assert (v + 1).op == "+"
+
+
+def test_backward_restores_the_garbage_collector_even_on_error():
+    import gc
+
+    assert gc.isenabled()
+    (Value(1.0) * 2).backward()
+    assert gc.isenabled()
+    bad = Value(1.0) * 2
+    bad.parents = (None,)  # a broken graph: backward fails, gc must come back on
+    with pytest.raises(AttributeError):
+        bad.backward()
+    assert gc.isenabled()
+
+
+def test_local_derivatives_sit_beside_each_result():
+    a, b = Value(3.0), Value(4.0)
+    assert (a * b).local == (4.0, 3.0)
+    assert (a / b).local == (0.25, -3.0 / 16.0)
+    assert (a**2).local == (6.0,)
+    assert Value(-1.0).relu().local == (0.0,)
