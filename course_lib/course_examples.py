@@ -9,7 +9,8 @@ compute from one source:
 - ``NEW_INPUT``: an input that switches both ReLUs off (notebook 03);
 - ``activation_scales``: activations layer by layer under each initialisation (03);
 - ``symmetric_training()``: the 2-2-1 trained from a constant start (03, 06);
-- ``LR_GRID``, ``training_fails``, ``first_failing_lr``: learning-rate experiments (06);
+- ``LR_GRID``, ``training_fails``, ``first_failing_lr``, ``hidden_sums_during_training``:
+  learning-rate experiments (06);
 - ``erratum_variants()``: the article's second prediction under each loss and slip (04);
 - ``DEAD_B1``, ``dead_relu_grads()``: hidden biases that silence every ReLU (06);
 - ``linear_model_accuracy()``: a network without a hidden layer on the moons (07).
@@ -38,6 +39,7 @@ __all__ = [
     "LR_GRID",
     "training_fails",
     "first_failing_lr",
+    "hidden_sums_during_training",
     "erratum_variants",
     "DEAD_B1",
     "dead_relu_grads",
@@ -205,3 +207,12 @@ def erratum_variants() -> dict[str, float]:
                 factor, w2_first=False, decimals=decimals
             )
     return out
+
+
+def hidden_sums_during_training(lr: float, epochs: int = 10) -> np.ndarray:
+    """The article's network trained at ``lr``: the hidden sums z1 before each epoch and after
+    the last, shape (epochs + 1, 2) (fewer rows if training diverged)."""
+    net = article_mlp()
+    history = net.train(ARTICLE.x, ARTICLE.y, lr=lr, epochs=epochs, snapshots=True)
+    x = np.array(ARTICLE.x)
+    return np.array([s["W1"] @ x + s["b1"] for s in history.snapshots])
