@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import inspect
-import textwrap
 import sys
+import textwrap
 import traceback
 
 import numpy as np
