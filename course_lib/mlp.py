@@ -264,7 +264,7 @@ class MLP:
                 y_hat, cache = self._forward(x)
                 value, dy_hat = loss_fn(y_hat, y)
                 history.losses.append(value)
-                if not (np.isfinite(value) and np.isfinite(dy_hat).all()):
+                if not math.isfinite(value):  # a finite sum of squares means a finite dy_hat
                     history.diverged, history.diverged_epoch = True, epoch
                     break
                 self._sgd(self._backward(cache, dy_hat), lr)
