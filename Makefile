@@ -21,8 +21,9 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+# (--allow-root only when run as root, as in a container or a workshop image)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
