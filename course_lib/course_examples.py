@@ -13,6 +13,7 @@ compute from one source:
   learning-rate experiments (06);
 - ``erratum_variants()``: the article's second prediction under each loss and slip (04);
 - ``DEAD_B1``, ``dead_relu_grads()``: hidden biases that silence every ReLU (06);
+- ``MOONS``, ``MOONS_TRAINING``, ``moons_network()``: the data set and training set-up (07);
 - ``linear_model_accuracy()``: a network without a hidden layer on the moons (07).
 
 >>> n = neuron()
@@ -44,6 +45,8 @@ __all__ = [
     "DEAD_B1",
     "dead_relu_grads",
     "MOONS",
+    "MOONS_TRAINING",
+    "moons_network",
     "linear_model_accuracy",
 ]
 
@@ -216,3 +219,22 @@ def hidden_sums_during_training(lr: float, epochs: int = 10) -> np.ndarray:
     history = net.train(ARTICLE.x, ARTICLE.y, lr=lr, epochs=epochs, snapshots=True)
     x = np.array(ARTICLE.x)
     return np.array([s["W1"] @ x + s["b1"] for s in history.snapshots])
+
+
+# notebook 07: the network and training set-up for the moons
+MOONS_TRAINING = {
+    "sizes": (2, 16, 16, 1),
+    "activation": "relu",
+    "init": "he_normal",
+    "seed": 0,
+    "lr": 0.2,
+    "epochs": 2000,
+}
+
+
+def moons_network() -> MLP:
+    """The untrained network of notebook 07 (MOONS_TRAINING's sizes, activation, init, seed)."""
+    t = MOONS_TRAINING
+    return MLP(
+        list(t["sizes"]), t["activation"], init=t["init"], rng=np.random.default_rng(t["seed"])
+    )
