@@ -138,10 +138,10 @@ def _rows(nodes: list[Value], column: dict[int, int]) -> dict[int, float]:
     return y
 
 
-def _node_text(node: Value, show_grad: bool) -> str:
+def _node_text(node: Value, show_grad: bool, pending: bool = False) -> str:
     lines = [node.label or "·", f"data {node.data:.4g}"]
     if show_grad:
-        lines.append(f"grad {node.grad:.4g}")
+        lines.append("grad ?" if pending else f"grad {node.grad:.4g}")
     return "\n".join(lines)
 
 
@@ -177,7 +177,7 @@ def _draw_graph(root, ax, *, show_grad=True, highlight=None, pending=()):
         text = ax.text(
             cx,
             cy,
-            _node_text(node, show_grad and id(node) not in pending),
+            _node_text(node, show_grad, pending=id(node) in pending),
             ha="center",
             va="center",
             fontsize=7.5,
