@@ -1,0 +1,94 @@
+"""Self-checks for ex04, the chain rule: by_hand, with_value, gradient_step."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.grading.checks.base import Check, numeric_gradient
+from course_lib.grading.hidden import Fail, expect_dict, expect_float
+
+__all__ = ["by_hand", "with_value", "gradient_step"]
+
+BLOCKED = ("course_lib", "torch", "micrograd")
+ALLOWED = ("course_lib", "course_lib.value", "course_lib.Value")
+KEYS = ["f", "a", "b", "c", "d"]
+EXAMPLE = (2.0, -3.0, 10.0, 0.5)
+
+
+def _gradient_checks(name):
+    def worked_example(call):
+        got = expect_dict(call(name, *EXAMPLE), KEYS, f"{name}(2.0, -3.0, 10.0, 0.5)")
+        expect_float(got["f"], 1.848469, f"{name}(2.0, -3.0, 10.0, 0.5)['f']", rtol=1e-6)
+        expect_float(got["c"], 0.462117, f"{name}(2.0, -3.0, 10.0, 0.5)['c']", rtol=1e-5)
+
+    def finite_differences(call):
+        point = np.array([0.7, -1.2, 0.4, -0.3])
+        got = expect_dict(call(name, *map(float, point)), KEYS, f"{name} at a random point")
+        f_of = call.namespace[name]
+        numeric = numeric_gradient(lambda: f_of(*map(float, point))["f"], point)
+        for key, slope in zip("abcd", numeric, strict=True):
+            if type(got[key]) is not float:
+                raise Fail(f"{name}(...)[{key!r}] should be a float")
+            if not np.isclose(got[key], slope, rtol=1e-5, atol=1e-7):
+                raise Fail(
+                    f"{name}(0.7, -1.2, 0.4, -0.3)[{key!r}] does not match the slope of your f "
+                    f"(finite differences give {slope:.6g}); is your 'f' right?"
+                )
+
+    return [worked_example, finite_differences]
+
+
+by_hand = Check(
+    ["grads_by_hand"],
+    _gradient_checks("grads_by_hand"),
+    [
+        "Go backwards: df/dp = t and df/dt = p; then dp/de = dp/dc = 1 and de/da = b, de/db = a.",
+        "df/da = df/dp * dp/de * de/da. For d: df/dt * dt/dd, with dt/dd = 1 - t**2.",
+    ],
+    points=3,
+    blocked=BLOCKED,
+    allowed=ALLOWED,
+    forbid=("Value", ".backward", ".grad"),
+)
+
+with_value = Check(
+    ["grads_with_value"],
+    _gradient_checks("grads_with_value"),
+    [
+        "Wrap each input: va = Value(a), ...; Value has a .tanh() method.",
+        "After f.backward(), va.grad is df/da. Return floats: f.data and the .grad of each leaf.",
+    ],
+    points=2,
+    blocked=BLOCKED,
+    allowed=ALLOWED,
+)
+
+
+def _step_example(call):
+    got = expect_dict(call("gradient_step", *EXAMPLE, 0.1), ["a", "b", "c", "d"], "gradient_step")
+    expect_float(got["c"], 10.0 - 0.1 * 0.46211715726, "gradient_step(2, -3, 10, 0.5, 0.1)['c']")
+
+
+def _step_decreases(call):
+    by_hand_fn = call.namespace.get("grads_by_hand")
+    if not callable(by_hand_fn):
+        raise Fail("define grads_by_hand (part 1) first")
+    point = (0.7, -1.2, 0.4, -0.3)
+    got = call("gradient_step", *point, 0.01)
+    before = by_hand_fn(*point)["f"]
+    after = by_hand_fn(got["a"], got["b"], got["c"], got["d"])["f"]
+    if not after < before:
+        raise Fail("a small step (h = 0.01) should make f smaller; it did not")
+
+
+gradient_step = Check(
+    ["gradient_step"],
+    [_step_example, _step_decreases],
+    [
+        "You have the partial derivatives already: grads_by_hand(a, b, c, d).",
+        "Each new value is old - h * partial derivative.",
+    ],
+    points=1,
+    blocked=BLOCKED,
+    allowed=ALLOWED,
+)
