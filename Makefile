@@ -23,7 +23,8 @@ install: $(STAMP)
 
 # (--allow-root only when run as root, as in a container or a workshop image)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) \
+		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
