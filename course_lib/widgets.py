@@ -364,9 +364,9 @@ class Playground:
         span = (-0.02 * last, 1.02 * last)
         positive = self.losses[np.isfinite(self.losses) & (self.losses > 0)]
         log = positive.size > 1 and positive.max() / positive.min() > 100
-        shown = _safe(self.losses, 1e-200, 1e200) if log else _safe(self.losses)
-        if log:
-            shown[shown <= 0] = np.nan
+        shown = _safe(self.losses)
+        if log:  # a loss of exactly 0 has no place on a log axis: left out
+            shown = np.clip(np.where(shown > 0, shown, np.nan), 1e-200, 1e200)
         a["loss"].set_data(epochs, shown)
         _set_scale(ax_loss, "log" if log else "linear")
         ax_loss.set_ylim(*plotting.finite_limits(shown, log=log))
@@ -525,6 +525,11 @@ class Stepper:
         step.observe(lambda change: self.show(change["new"]), names="value")
         self.show(0)
 
+    def terms(self, k: int) -> list[tuple[Value, float, float]]:
+        """Step ``k``'s chain-rule terms: (consumer c, dL/dc, dc/dnode) for each consumer."""
+        node = self.order[k - 1]
+        return [(c, c.grad, local_derivative(c, node)) for c in self.consumers[id(node)]]
+
     def chain(self, k: int) -> str:
         """The chain-rule product for step ``k`` (1 ... number of nodes), as plain text."""
         node = self.order[k - 1]
@@ -539,7 +544,7 @@ class Stepper:
         symbols = " + ".join(
             f"d{root}/d{_name(c, names)} · d{_name(c, names)}/d{name}" for c in consumers
         )
-        factors = [(c.grad, local_derivative(c, node)) for c in consumers]
+        factors = [(g, d) for _, g, d in self.terms(k)]
         numbers = " + ".join(f"{g:.4g} × {d:.4g}" for g, d in factors)
         total = math.fsum(g * d for g, d in factors)
         return f"d{root}/d{name} = {symbols} = {numbers} = {total:.4g}"
