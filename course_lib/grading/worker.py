@@ -79,8 +79,8 @@ class _Blocker(importlib.abc.MetaPathFinder):
         return any(name == b or name.startswith(b + ".") for b in self.blocked)
 
     def find_spec(self, fullname, path=None, target=None):
-        if self.is_blocked(fullname):
-            raise ImportError(
+        if self.is_blocked(fullname):  # ModuleNotFoundError: what optional-import code expects
+            raise ModuleNotFoundError(
                 f"importing {fullname!r} is not allowed in this exercise: "
                 "the grader checks your own implementation"
             )

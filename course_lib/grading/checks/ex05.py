@@ -1,0 +1,109 @@
+"""Self-checks for ex05, PyTorch equivalence: torch_gradients, torch_sgd_step, max_abs_difference.
+
+They compare with the notebook's given ``manual_backward``: that is the point of the exercise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.grading.checks.base import Check
+from course_lib.grading.checks.ex01 import article_params
+from course_lib.grading.hidden import Fail, expect_array, expect_dict, expect_float
+
+__all__ = ["torch_gradients", "torch_sgd_step", "max_abs_difference"]
+
+BLOCKED = ("course_lib", "micrograd")
+FORBID = ("manual_backward", "manual_forward", "manual_mse_loss")
+KEYS = ["W1", "b1", "W2", "b2"]
+
+
+def _cases():
+    rng = np.random.default_rng(11)
+    random = {
+        "W1": rng.normal(size=(2, 2)),
+        "b1": np.array([0.4, -0.3]),
+        "W2": rng.normal(size=(1, 2)),
+        "b2": rng.normal(size=1),
+    }
+    return [("the article's example", np.array([0.9, 1.0]), 2.0, article_params()),
+            ("a random case", rng.normal(size=2), -0.5, random)]  # fmt: skip
+
+
+def _manual(call):
+    manual = call.namespace.get("manual_backward")
+    if not callable(manual):
+        raise Fail("run the cell that defines the given manual_backward() first")
+    return manual
+
+
+def _gradients_match(call):
+    manual = _manual(call)
+    for label, x, y, params in _cases():
+        got = expect_dict(call("torch_gradients", x, y, params), KEYS, "torch_gradients")
+        want = manual(x, y, params)
+        for key in KEYS:
+            what = f"torch_gradients on {label}: {key!r} (compared with manual_backward)"
+            expect_array(got[key], want[key], what, rtol=1e-9, atol=1e-12)
+
+
+torch_gradients = Check(
+    ["torch_gradients"],
+    [_gradients_match],
+    [
+        "Two nn.Linear(..., dtype=torch.float64) layers with nn.ReLU() between them; copy the "
+        "weights in with layer.weight.copy_(torch.as_tensor(...)) inside torch.no_grad().",
+        "nn.MSELoss()(y_hat, torch.tensor([y], dtype=torch.float64)).backward(), then read "
+        "layer.weight.grad and layer.bias.grad.",
+        "Return numpy arrays: tensor.grad.detach().numpy(). The dtype must be float64.",
+    ],
+    points=3,
+    blocked=BLOCKED,
+    forbid=FORBID,
+)
+
+
+def _step_matches(call):
+    manual = _manual(call)
+    for label, x, y, params in _cases():
+        before = {k: v.copy() for k, v in params.items()}
+        got = expect_dict(call("torch_sgd_step", x, y, params, 0.1), KEYS, "torch_sgd_step")
+        grads = manual(x, y, before)
+        for key in KEYS:
+            what = f"torch_sgd_step on {label} with lr = 0.1: {key!r}"
+            expect_array(got[key], before[key] - 0.1 * grads[key], what, rtol=1e-9, atol=1e-12)
+
+
+torch_sgd_step = Check(
+    ["torch_sgd_step"],
+    [_step_matches],
+    [
+        "Build the model as in part 1, then opt = torch.optim.SGD(model.parameters(), lr=lr).",
+        "opt.zero_grad(); loss.backward(); opt.step(); then read the parameters back as numpy.",
+    ],
+    points=2,
+    blocked=BLOCKED,
+    forbid=FORBID,
+)
+
+
+def _difference_example(call):
+    got = call("max_abs_difference", {"w": np.array([1.0, 2.0])}, {"w": np.array([1.5, 2.0])})
+    expect_float(got, 0.5, "max_abs_difference on the worked example")
+
+
+def _difference_keys(call):
+    a = {"p": np.array([[1.0, -1.0]]), "q": np.array([0.0])}
+    b = {"p": np.array([[1.0, 2.0]]), "q": np.array([0.5])}
+    expect_float(call("max_abs_difference", a, b), 3.0, "max_abs_difference over two keys")
+
+
+max_abs_difference = Check(
+    ["max_abs_difference"],
+    [_difference_example, _difference_keys],
+    [
+        "For each key: np.max(np.abs(a[key] - b[key])); then the max over the keys.",
+        "Return a Python float: float(...).",
+    ],
+    points=1,
+)
