@@ -478,7 +478,7 @@ def _nb03():
     def without_relu():
         net = article_mlp()
         z = net.params["W1"] @ np.array(NEW_INPUT) + net.params["b1"]
-        return float(net.params["W2"] @ z + net.params["b2"])
+        return float((net.params["W2"] @ z + net.params["b2"])[0])
 
     def rows_equal():
         net = symmetric_training()
