@@ -263,12 +263,15 @@ class Playground:
             "parameters" if len(self.names) <= 16 else "parameters (the first 16)",
         ]
         a["diverged"] = []
-        for ax, title, xlabel in zip(a["axes"], titles, ["epoch (updates done)", "epoch", "epoch"],
-                                     strict=True):  # fmt: skip
-            ax.set_title(title, fontsize=10, y=1.0)  # a fixed position: no layout per draw
-            ax.set_xlabel(xlabel, fontsize=9)
-            ax.xaxis.set_label_coords(0.5, -0.12)
-            ax.yaxis.set_label_coords(-0.19, 0.5)
+        xlabels = ["epoch (updates done)", "epoch", "epoch"]
+        ylabels = ["loss", "ŷ", "value"]
+        for ax, title, xlabel, ylabel in zip(a["axes"], titles, xlabels, ylabels, strict=True):
+            # Titles and labels are figure texts: drawn once, into the static background.
+            box = ax.get_position()
+            fig.text((box.x0 + box.x1) / 2, box.y1 + 0.02, title, ha="center", fontsize=10)
+            fig.text((box.x0 + box.x1) / 2, 0.02, xlabel, ha="center", fontsize=9)
+            fig.text(box.x0 - 0.052, (box.y0 + box.y1) / 2, ylabel, rotation=90, fontsize=9,
+                     ha="center", va="center")  # fmt: skip
             ax.tick_params(labelsize=8)
             ax.xaxis.set_major_locator(ticker.MaxNLocator(5, integer=True, steps=[1, 2, 5, 10]))
             ax.yaxis.set_major_locator(ticker.MaxNLocator(5))
@@ -276,8 +279,6 @@ class Playground:
             ax.set_autoscale_on(False)  # limits come from plotting.finite_limits
             a["diverged"].append(ax.axvline(0, color=plotting.OKABE_ITO["vermillion"], ls="--",
                                             lw=1.2, visible=False))  # fmt: skip
-        ax_pred.set_ylabel("ŷ", fontsize=9)
-        ax_par.set_ylabel("value", fontsize=9)
         self._frames = _Frames(fig, a["axes"])
         return fig, a
 
@@ -370,7 +371,6 @@ class Playground:
         a["loss"].set_data(epochs, shown)
         _set_scale(ax_loss, "log" if log else "linear")
         ax_loss.set_ylim(*plotting.finite_limits(shown, log=log))
-        ax_loss.set_ylabel("loss (log scale)" if log else "loss", fontsize=9)
         steps = np.arange(len(self.predictions))
         n_pred = len(a["pred"])
         pred = _safe(self.predictions[:, :n_pred], -1e200, 1e200)
