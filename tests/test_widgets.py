@@ -201,7 +201,7 @@ def test_the_figure_is_updated_in_place(pg):
         pg.controls["lr"].value = value
     assert pg.figure is fig and [len(ax.lines) for ax in fig.axes] == n_lines
     assert plt.get_fignums() == pyplot_figures
-    assert len(fig.texts) == 0 and len(fig.legends) == 1
+    assert len(fig.texts) == 9 and len(fig.legends) == 1  # titles and labels, once
 
 
 def test_sweep_every_extreme_combination(pg):
