@@ -16,7 +16,7 @@ from course_lib.grading.progress import Progress
 from course_lib.grading.reports import feedback_markdown, results_json, write_csv, write_json
 from course_lib.grading.sandbox import ForkServer
 
-__all__ = ["Options", "grade_batch", "expand", "learner_of"]
+__all__ = ["Options", "grade_batch", "fork_server", "expand", "learner_of"]
 
 
 class UsageError(Exception):
@@ -80,6 +80,14 @@ def _write_outputs(result: Result, name: str, options: Options) -> None:
         )
 
 
+def fork_server(assignment: Assignment) -> ForkServer:
+    """The worker fork server for ``assignment``: its preloads, blocked imports and memory."""
+    blocked = tuple(assignment.blocked) + ("course_lib.grading",)
+    return ForkServer(
+        assignment.preload, blocked, assignment.allowed, memory_mb=assignment.memory_mb
+    )
+
+
 def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.stdout) -> int:
     """Grade every submission; exit status 0 when each one was graded, whatever its score."""
     if type(options.jobs) is not int or options.jobs < 1:
@@ -107,13 +115,9 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
     for _ in results:
         progress.update("(already graded)")
     base_seed = options.seed if options.seed is not None else secrets.randbits(31)
-    blocked = tuple(assignment.blocked) + ("course_lib.grading",)
     try:
         if todo:
-            server = ForkServer(
-                assignment.preload, blocked, assignment.allowed, memory_mb=assignment.memory_mb
-            )
-            with server:
+            with fork_server(assignment) as server:
                 with ThreadPoolExecutor(options.jobs) as pool:
                     futures = {
                         pool.submit(

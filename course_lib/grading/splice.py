@@ -44,12 +44,10 @@ def _defined_names(source: str) -> set[str]:
 
 
 def _find(part: Part, code: list[Cell]) -> tuple[list[Cell], str]:
-    by_id = [c for c in code if c.id is not None and c.id == part.cell.id]
-    if by_id:
-        return by_id, "id"
-    by_grade_id = [c for c in code if c.grade_id == part.grade_id]
-    if by_grade_id:
-        return by_grade_id, "grade_id"
+    own_id = part.cell.id
+    same = [c for c in code if (c.id is not None and c.id == own_id) or c.grade_id == part.grade_id]
+    if same:
+        return same, "id" if any(c.id == part.cell.id for c in same) else "grade_id"
     by_content = [c for c in code if set(part.defines) <= _defined_names(c.source)]
     return by_content, "content"
 

@@ -1,0 +1,1 @@
+"""Helpers for the grading tests: submissions made from the solution notebooks."""
