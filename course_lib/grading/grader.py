@@ -133,12 +133,25 @@ def _grade(assignment, path, server, result: Result, timeout: float) -> None:
     rng = np.random.default_rng(result.seed)
     try:
         for part in assignment.parts:
-            result.parts.append(_grade_part(part, runner, problems, rng, timeout))
+            graded = _grade_part(part, runner, problems, rng, timeout)
+            graded.message += _depends_on_broken(assignment, graded.message, problems, runner)
+            result.parts.append(graded)
     finally:
         runner.close()
     for cell_id, why in runner.excluded.items():
         if cell_id.startswith("setup"):
             result.notes.append(f"setup cell left out: {why}")
+
+
+def _depends_on_broken(assignment, message: str, problems: dict, runner: Runner) -> str:
+    """Say so when a part failed only because another part's answer could not run."""
+    for other in assignment.parts:
+        broken = other.grade_id in problems or f"answer-{other.grade_id}" in runner.excluded
+        for name in other.defines:
+            if broken and f"name '{name}' is not defined" in message:
+                part = other.grade_id
+                return f" ({name} is defined in the answer to part {part!r}, which failed)"
+    return ""
 
 
 def _grade_part(part, runner: Runner, problems: dict, rng, timeout: float) -> PartResult:
