@@ -98,6 +98,22 @@ class Feedback:
         )
 
 
+def _shown(feedback: Feedback):
+    """In a notebook, display ``feedback`` and return None (so it shows once, wherever the call
+    is in the cell, as learntools does); elsewhere return it."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with Jupyter
+        return feedback
+    shell = get_ipython()
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return feedback
+    from IPython.display import display
+
+    display(feedback)
+    return None
+
+
 @dataclass(frozen=True)
 class Mistake:
     """A common wrong answer, computed by ``value()``, and what to say when it is given."""
@@ -199,16 +215,27 @@ class Question:
     def __repr__(self) -> str:
         return f"{self.name}: {self.prompt}"
 
-    def hint(self) -> Feedback:
+    def hint(self) -> Feedback | None:
         """A nudge in the right direction, without the answer."""
-        return Feedback("hint", self._hint)
+        return _shown(Feedback("hint", self._hint))
 
-    def solution(self) -> Feedback:
+    def solution(self) -> Feedback | None:
         """The worked solution, with the numbers computed by course_lib."""
-        return Feedback("solution", self._solution())
+        try:
+            text = self._solution()
+        except Exception as exc:  # never a traceback for the learner
+            text = f"the solution could not be computed ({type(exc).__name__}: {exc})"
+        return _shown(Feedback("solution", text))
 
-    def check(self, answer=____) -> Feedback:
-        """Say whether ``answer`` is right; never raises for a bad answer."""
+    def check(self, answer=____) -> Feedback | None:
+        """Say whether ``answer`` is right; never raises for a bad answer.
+
+        In a notebook the feedback is displayed and None returned; elsewhere
+        (scripts, tests) the Feedback is returned.
+        """
+        return _shown(self._feedback(answer))
+
+    def _feedback(self, answer) -> Feedback:
         if answer is ____ or answer is Ellipsis:
             return Feedback(
                 "unanswered",
@@ -423,7 +450,7 @@ def _nb01():
 
 
 def _nb02():
-    from course_lib.course_examples import accumulation_example, neuron
+    from course_lib.course_examples import accumulation_example, cube_example, neuron
 
     def dn_dw1():
         return neuron()["w1"].grad
@@ -441,21 +468,28 @@ def _nb02():
             Mistake(x1_only, "you left out the local derivative of tanh, 1 - n^2."),
         ],
     )
+
+    def cube_grad():
+        return cube_example()[0].grad
+
+    a_value = accumulation_example()[0].data
     q2 = Question(
         "q2",
-        "b = a * a with a used twice. What is db/da?",
-        lambda: accumulation_example()[0].grad,
-        hint="a reaches b along two paths; the gradient is the sum of both contributions.",
+        "c = a * a * a uses a three times. What is dc/da, for the same a as above?",
+        cube_grad,
+        hint="Each use of a contributes the product of the other two factors; add the three "
+        "contributions.",
         solution=lambda: (
-            f"db/da = a + a = 2a = {_fmt(accumulation_example()[0].grad)}: each use of a "
-            "contributes the other factor, and the two contributions add up."
+            f"dc/da = a*a + a*a + a*a = 3a^2 = {_fmt(cube_grad())}: three uses, three "
+            "contributions, added up (Value's += does exactly that)."
         ),
         mistakes=[
             Mistake(
-                lambda: accumulation_example()[0].data,
-                "you counted only one of the two "
-                "uses of a. Gradients from every use add up (that is why backward uses +=).",
+                lambda: a_value**2,
+                "you counted only one of the three uses of a. Gradients from every use add up.",
             ),
+            Mistake(lambda: 2 * a_value**2, "you counted two of the three uses of a."),
+            Mistake(lambda: 2 * a_value, "that is db/da for b = a * a (two uses); c has three."),
         ],
     )
     return q1, q2

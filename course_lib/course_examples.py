@@ -5,7 +5,7 @@ course's additions, so the notebooks and their self-checks (``checks``)
 compute from one source:
 
 - ``neuron()``: a tanh neuron built from Values (notebook 02);
-- ``accumulation_example()``: a value used twice (notebook 02);
+- ``accumulation_example()``, ``cube_example()``: a value used twice, three times (02);
 - ``NEW_INPUT``: an input that switches both ReLUs off (notebook 03);
 - ``activation_scales``: activations layer by layer under each initialisation (03);
 - ``symmetric_training()``: the 2-2-1 trained from a constant start (03, 06);
@@ -34,6 +34,7 @@ __all__ = [
     "neuron",
     "ACCUMULATION_A",
     "accumulation_example",
+    "cube_example",
     "NEW_INPUT",
     "activation_scales",
     "symmetric_training",
@@ -83,6 +84,15 @@ def accumulation_example() -> tuple[Value, Value]:
     b.label = "b"
     b.backward()
     return a, b
+
+
+def cube_example() -> tuple[Value, Value]:
+    """``(a, c)`` with ``c = a * a * a`` after ``c.backward()``; a.grad is 3a^2 (three uses)."""
+    a = Value(ACCUMULATION_A, label="a")
+    c = a * a * a
+    c.label = "c"
+    c.backward()
+    return a, c
 
 
 # notebook 03: both hidden z's are negative for this input, so both ReLUs output 0

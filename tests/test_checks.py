@@ -24,7 +24,7 @@ DY = -2 * (2.0 - Y_HAT)  # mean squared error, one output
 RIGHT = {
     "00": [2 * 2 + 2 + 2 + 1, 0.4],
     "01": [(4 - 2) * 3, -3.0, (3.7 - 2.3) * 2.8],
-    "02": [(1 - math.tanh(1.2 * 0.5 + 0.4 * -1.0 + 0.3) ** 2) * 0.5, 2 * 3.0],
+    "02": [(1 - math.tanh(1.2 * 0.5 + 0.4 * -1.0 + 0.3) ** 2) * 0.5, 3 * 3.0**2],
     "03": [Z1[1], 0.4, "yes"],
     "04": [DY, DY * Z1[0], DY * 0.5 * 0.9, 0.4 - 0.1 * DY],
     "05": ["MseLossBackward0", 2 * DY * Z1[0]],
@@ -136,7 +136,9 @@ def test_specific_hints_for_common_slips():
 
     n1, n2 = questions("02")
     assert "tanh" in n1.check(0.5).message
-    assert "two" in n2.check(3.0).message
+    assert "one of the three" in n2.check(9.0).message
+    assert "two of the three" in n2.check(18.0).message
+    assert "b = a * a" in n2.check(6.0).message
 
     c1, c2, _ = questions("03")
     assert "column" in c1.check(0.3 * 0.9 + 0.5 * 1.0 + 0.2).message

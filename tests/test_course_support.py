@@ -110,6 +110,8 @@ def test_neuron_gradients():
 def test_accumulation_example():
     a, b = ex.accumulation_example()
     assert b.data == ex.ACCUMULATION_A**2 and a.grad == 2 * ex.ACCUMULATION_A
+    a, c = ex.cube_example()
+    assert c.data == ex.ACCUMULATION_A**3 and a.grad == 3 * ex.ACCUMULATION_A**2
 
 
 def test_new_input_switches_both_relus_off():
