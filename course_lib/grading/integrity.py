@@ -59,7 +59,7 @@ def scan(source: str, *, blocked=(), allowed=(), forbid=(), require=()) -> list[
     except (SyntaxError, ValueError):
         return []
     problems, used = [], set()
-    names = frozenset(f for f in forbid if not f.startswith("."))
+    forbidden = frozenset(f for f in forbid if not f.startswith("."))
     attributes = frozenset(f[1:] for f in forbid if f.startswith("."))
 
     def add(node, text):
@@ -83,13 +83,13 @@ def scan(source: str, *, blocked=(), allowed=(), forbid=(), require=()) -> list[
                 break
             for alias in node.names:
                 used.add(alias.asname or alias.name.split(".")[0])
-                if (alias.asname or alias.name) in names:
-                    add(node, f"uses {alias.asname or alias.name!r}, which this part may not use")
+                if alias.name in forbidden or alias.asname in forbidden:
+                    add(node, f"uses {alias.name!r}, which this part may not use")
         elif isinstance(node, ast.Name):
             used.add(node.id)
             if node.id in FORBIDDEN_NAMES:
                 add(node, f"uses {node.id!r}, which answer cells may not use")
-            elif node.id in names:
+            elif node.id in forbidden:
                 add(node, f"uses {node.id!r}, which this part may not use")
         elif isinstance(node, ast.Attribute):
             used.add(node.attr)

@@ -48,7 +48,7 @@ by_hand = Check(
     points=3,
     blocked=BLOCKED,
     allowed=ALLOWED,
-    forbid=("Value", ".backward", ".grad"),
+    forbid=("Value", ".Value", ".backward", ".grad"),
 )
 
 with_value = Check(

@@ -1,0 +1,187 @@
+"""The grade command end to end: every solution full marks, every exercise 0, the gradebook,
+the outputs, and a batch killed midway. Real subprocesses, real SQLite."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from course_lib.grading.notebook import HIDDEN, SOLUTION, blocks
+from tests.grading_fixtures.submissions import (
+    EXERCISES,
+    FORWARD_OK,
+    ROOT,
+    SOLUTIONS,
+    notebook_path,
+    with_answer,
+    write,
+)
+
+POINTS = {"ex01": 4, "ex02": 6, "ex03": 6, "ex04": 6, "ex05": 6}  # as stated in each notebook
+
+
+def grade(*args, cwd, check=True):
+    cmd = [sys.executable, "-m", "course_lib.grading", "grade", *map(str, args), "--quiet"]
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def rows(db, sql, *params):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.mark.parametrize("prefix", sorted(POINTS))
+def test_solution_full_marks_exercise_zero(prefix, tmp_path):
+    sol = write(
+        tmp_path / "teacher" / f"{prefix}.ipynb", notebook_path(SOLUTIONS, prefix).read_bytes()
+    )
+    stub = write(
+        tmp_path / "newbie" / f"{prefix}.ipynb", notebook_path(EXERCISES, prefix).read_bytes()
+    )
+    results = tmp_path / "results"
+    grade(prefix, sol, stub, "--source", SOLUTIONS, "--db", tmp_path / "g.sqlite",
+          "--results", results, cwd=tmp_path)  # fmt: skip
+    got = rows(tmp_path / "g.sqlite", "SELECT learner, score, max_score FROM submissions")
+    assert sorted(got) == [
+        ("newbie", 0.0, POINTS[prefix]),
+        ("teacher", POINTS[prefix], POINTS[prefix]),
+    ]
+    data = json.loads((results / f"newbie__{prefix}.results.json").read_text())
+    assert data["score"] == 0 and all(t["score"] == 0 for t in data["tests"])
+    reasons = ("NotImplementedError", "must use", "not None")
+    assert all(any(r in t["output"] for r in reasons) for t in data["tests"])
+
+
+def _submissions(folder, n):
+    """n honest ex01 submissions with different content (a comment makes each file unique)."""
+    paths = []
+    for i in range(n):
+        nb = with_answer("ex01", "forward", f"# learner {i}\n" + FORWARD_OK)
+        paths.append(write(folder / f"learner{i:02d}.ipynb", nb))
+    return paths
+
+
+def test_outputs_gradescope_csv_feedback_and_idempotent_rerun(tmp_path):
+    subs = _submissions(tmp_path / "in", 2)
+    write(tmp_path / "in" / "zz_broken.ipynb", b"not a notebook")
+    db, res, fb, out_csv = (tmp_path / x for x in ("g.sqlite", "res", "fb", "grades.csv"))
+    args = ["ex01", tmp_path / "in", "--source", SOLUTIONS, "--db", db, "--results", res,
+            "--feedback", fb, "--csv", out_csv, "-j", "2"]  # fmt: skip
+    first = grade(*args, cwd=tmp_path)
+    assert "4 / 4" in first.stdout and "0 / 4" in first.stdout
+    data = json.loads((res / "learner00.results.json").read_text())
+    assert data["score"] == 4.0
+    assert [(t["name"], t["score"], t["max_score"]) for t in data["tests"]] == [
+        ("relu", 1.0, 1.0), ("forward", 3.0, 3.0)]  # fmt: skip
+    assert isinstance(data["extra_data"]["seed"], int)
+    bad = json.loads((res / "zz_broken.results.json").read_text())
+    assert bad["score"] == 0 and "not valid JSON" in bad["tests"][0]["output"]
+    with open(out_csv, newline="") as f:
+        table = list(csv.DictReader(f))
+    got = [(r["learner"], r["score"], r["attempt"]) for r in table]
+    assert got == [("learner00", "4.0", "1"), ("learner01", "4.0", "1"), ("zz_broken", "0.0", "1")]
+    # feedback: scores and reasons, never a line of a solution or a hidden test
+    secret = set()
+    sol = json.loads(notebook_path(SOLUTIONS, "ex01").read_text())
+    for cell in sol["cells"]:
+        src = "".join(cell["source"]).split("\n")
+        for b, e in blocks("\n".join(src), SOLUTION) + blocks("\n".join(src), HIDDEN):
+            secret.update(line.strip() for line in src[b + 1 : e] if len(line.strip()) > 12)
+    for path in fb.glob("*.md"):
+        text = path.read_text()
+        assert "Score:" in text and not [s for s in secret if s in text]
+    assert "not valid JSON" in (fb / "zz_broken.feedback.md").read_text()
+    n_grades = rows(db, "SELECT COUNT(*) FROM grades")[0][0]
+    assert n_grades == 3 * 2
+    # rerun: nothing new; --regrade: a second attempt, the first kept
+    grade(*args, cwd=tmp_path)
+    assert rows(db, "SELECT COUNT(*) FROM grades")[0][0] == n_grades
+    grade(*args, "--regrade", cwd=tmp_path)
+    assert rows(db, "SELECT attempt, COUNT(*) FROM grades GROUP BY attempt") == [(1, 6), (2, 6)]
+    stamps = rows(db, "SELECT graded_at FROM grades")
+    assert all(s[0].endswith("+00:00") for s in stamps)
+    assert len(subs) == 2
+
+
+def test_a_batch_killed_midway_loses_and_duplicates_nothing(tmp_path):
+    n = 12
+    slow = FORWARD_OK.replace("    z1 =", "    import time\n    time.sleep(0.08)\n    z1 =")
+    folder = tmp_path / "in"
+    for i in range(n):
+        nb = with_answer("ex01", "forward", f"# learner {i}\n" + slow)
+        write(folder / f"learner{i:02d}.ipynb", nb)
+    db = tmp_path / "g.sqlite"
+    cmd = [sys.executable, "-m", "course_lib.grading", "grade", "ex01", str(folder), "--source",
+           str(SOLUTIONS), "--db", str(db), "-j", "1", "--quiet"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    done = 0
+    while time.monotonic() < deadline:
+        if db.exists():
+            try:
+                done = rows(db, "SELECT COUNT(*) FROM submissions")[0][0]
+            except sqlite3.OperationalError:
+                done = 0
+        if done >= 3:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = rows(db, "SELECT learner FROM submissions")
+    assert 3 <= len(partial) < n, "the batch should have been killed midway"
+    # every stored submission is complete: both of its parts, no more, no less
+    per = rows(db, "SELECT learner, attempt, COUNT(*) FROM grades GROUP BY learner, attempt")
+    assert sorted((learner, 1, 2) for (learner,) in partial) == sorted(per)
+    grade("ex01", folder, "--source", SOLUTIONS, "--db", db, "-j", "2", cwd=tmp_path)
+    final = rows(db, "SELECT learner, attempt, score FROM submissions ORDER BY learner")
+    assert final == [(f"learner{i:02d}", 1, 4.0) for i in range(n)]
+    assert rows(db, "SELECT COUNT(*) FROM grades")[0][0] == 2 * n
+
+
+def test_exit_status_and_usage_errors(tmp_path):
+    stub = write(tmp_path / "a.ipynb", notebook_path(EXERCISES, "ex01").read_bytes())
+    ok = grade("ex01", stub, "--source", SOLUTIONS, "--db", tmp_path / "g.sqlite", cwd=tmp_path)
+    assert ok.returncode == 0  # graded, even though the score is 0
+    missing = grade(
+        "ex01", tmp_path / "nope.ipynb", "--source", SOLUTIONS, cwd=tmp_path, check=False
+    )
+    assert (
+        missing.returncode == 2
+        and "SUBMISSION" in missing.stderr
+        and "nope.ipynb" in missing.stderr
+    )
+    unknown = grade("ex42", stub, "--source", SOLUTIONS, cwd=tmp_path, check=False)
+    assert unknown.returncode == 2 and "ASSIGNMENT 'ex42'" in unknown.stderr
+    bad_jobs = grade("ex01", stub, "-j", "0", cwd=tmp_path, check=False)
+    assert bad_jobs.returncode == 2 and "-j" in bad_jobs.stderr
+
+
+def test_learner_names_from_file_or_folder(tmp_path):
+    a = write(
+        tmp_path / "alice" / "ex01_forward_pass.ipynb",
+        notebook_path(SOLUTIONS, "ex01").read_bytes(),
+    )
+    b = write(tmp_path / "bob.ipynb", notebook_path(SOLUTIONS, "ex01").read_bytes())
+    grade("ex01", a, b, "--source", SOLUTIONS, "--db", tmp_path / "g.sqlite", cwd=tmp_path)
+    assert sorted(rows(tmp_path / "g.sqlite", "SELECT learner FROM submissions")) == [
+        ("alice",), ("bob",)]  # fmt: skip
+
+
+def test_release_command_check_mode_passes_on_the_repository():
+    proc = subprocess.run(
+        [sys.executable, "-m", "course_lib.grading", "release", "--check"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env=dict(os.environ),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout
+    assert "0 exercise notebook(s) stale" in proc.stdout
