@@ -149,6 +149,33 @@ def test_a_batch_killed_midway_loses_and_duplicates_nothing(tmp_path):
     assert rows(db, "SELECT COUNT(*) FROM grades")[0][0] == 2 * n
 
 
+def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(tmp_path):
+    slow = FORWARD_OK.replace("    z1 =", "    import time\n    time.sleep(0.1)\n    z1 =")
+    folder = tmp_path / "in"
+    for i in range(6):
+        write(folder / f"l{i}.ipynb", with_answer("ex01", "forward", f"# {i}\n" + slow))
+    db = tmp_path / "g.sqlite"
+    cmd = [sys.executable, "-m", "course_lib.grading", "grade", "ex01", str(folder), "--source",
+           str(SOLUTIONS), "--db", str(db), "-j", "1", "--quiet"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if db.exists() and rows(db, "SELECT COUNT(*) FROM submissions")[0][0] >= 1:
+                break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and b"run the same command again" in err
+    stored = rows(db, "SELECT COUNT(*) FROM submissions")[0][0]
+    assert 1 <= stored < 6
+    assert rows(db, "SELECT COUNT(*) FROM grades")[0][0] == 2 * stored
+    grade("ex01", folder, "--source", SOLUTIONS, "--db", db, cwd=tmp_path)
+    assert rows(db, "SELECT COUNT(*), SUM(score) FROM submissions") == [(6, 24.0)]
+
+
 def test_exit_status_and_usage_errors(tmp_path):
     stub = write(tmp_path / "a.ipynb", notebook_path(EXERCISES, "ex01").read_bytes())
     ok = grade("ex01", stub, "--source", SOLUTIONS, "--db", tmp_path / "g.sqlite", cwd=tmp_path)

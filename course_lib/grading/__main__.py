@@ -89,6 +89,13 @@ def main(argv=None) -> int:
     except (AssignmentError, UsageError, ReleaseError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: finished submissions are in the gradebook; "
+            "run the same command again to grade the rest",
+            file=sys.stderr,
+        )
+        return 130
 
 
 if __name__ == "__main__":

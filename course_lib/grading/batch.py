@@ -118,7 +118,8 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
     try:
         if todo:
             with fork_server(assignment) as server:
-                with ThreadPoolExecutor(options.jobs) as pool:
+                pool = ThreadPoolExecutor(options.jobs)
+                try:
                     futures = {
                         pool.submit(
                             grade_submission, assignment, paths[i], server,
@@ -129,9 +130,11 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
                     for future in as_completed(futures):
                         i = futures[future]
                         results[i] = result = future.result()
-                        book.record(result)
+                        book.record(result)  # one transaction per submission
                         _write_outputs(result, names[i], options)
                         progress.update(f"{learners[i]}: {result.score:g}/{result.max_score:g}")
+                finally:  # on Ctrl-C: drop what has not started, let running ones end
+                    pool.shutdown(wait=True, cancel_futures=True)
         if options.csv:
             write_csv(book.latest(assignment.name), options.csv)
     finally:

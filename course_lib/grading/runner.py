@@ -121,7 +121,10 @@ class RemoteCaller:
             self.runner.worker.kill()
             raise PartFault(f"{what} printed more than {self.runner.output_cap} characters")
         if reply.get("ok") is not True:
-            raise LearnerError(f"{what} raised {error_text(reply.get('error'))}")
+            error = reply.get("error")
+            if isinstance(error, dict) and error.get("type") == "NotImplementedError":
+                raise LearnerError(f"{what} is not written yet (it raises NotImplementedError)")
+            raise LearnerError(f"{what} raised {error_text(error)}")
         try:
             return decode(reply.get("value"))
         except ValueError as exc:

@@ -62,7 +62,7 @@ class Check:
                 print(f"✗ {exc}")
                 print("  Try .hint() if you are stuck.")
                 return
-            except Exception as exc:  # the learner's code raised: explain it, no traceback
+            except (Exception, SystemExit) as exc:  # the learner's code raised: explain it
                 print(f"✗ Your code raised {type(exc).__name__}: {exc}{_where(exc)}")
                 return
         for warning in warnings:
