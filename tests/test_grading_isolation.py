@@ -154,3 +154,14 @@ def test_torch_bridge_is_refused_in_the_pytorch_exercise(tmp_path):
     scores = {p.grade_id: p.score for p in result.parts}
     assert scores == {"torch_gradients": 0, "torch_sgd_step": 2, "max_abs_difference": 1}
     assert "course_lib.torch_bridge" in result.parts[0].message
+
+
+def test_a_killed_fork_server_is_restarted(server):
+    import signal
+
+    os.kill(server.proc.pid, signal.SIGKILL)
+    server.proc.wait()
+    runner = run(server, "def f():\n    return 'still grading'")
+    assert RemoteCaller(runner, 5)("f") == "still grading"
+    assert server.starts == 2
+    runner.close()

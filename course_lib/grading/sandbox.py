@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from course_lib.grading.wire import MAX_MESSAGE, dumps, loads
@@ -118,7 +119,11 @@ class Worker:
 
 
 class ForkServer:
-    """A clean process (scrubbed env, ``python -I``) that forks one Worker per ``spawn()``."""
+    """A clean process (scrubbed env, ``python -I``) that forks one Worker per ``spawn()``.
+
+    If the fork server itself dies (a learner's process could signal it), the next ``spawn``
+    starts a new one.
+    """
 
     def __init__(
         self,
@@ -134,7 +139,7 @@ class ForkServer:
     ):
         self.tmp = tempfile.mkdtemp(prefix="course-grading-")
         os.chmod(self.tmp, 0o700)
-        config = {
+        self.config = {
             "socket": os.path.join(self.tmp, "fork.sock"),
             "tmp": self.tmp,
             "preload": list(preload),
@@ -145,28 +150,55 @@ class ForkServer:
             "cpu_seconds": cpu_seconds,
             "file_mb": file_mb,
         }
-        self.socket_path = config["socket"]
+        self.start_timeout = start_timeout
+        self.lock = threading.Lock()
+        self.proc = None
+        self.starts = 0
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> None:
+        self._stop()
+        self.starts += 1
+        if os.path.exists(self.config["socket"]):
+            os.unlink(self.config["socket"])
+        log = open(os.path.join(self.tmp, "fork-server.log"), "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "course_lib.grading.worker", json.dumps(config)],
+            [sys.executable, "-I", "-m", "course_lib.grading.worker", json.dumps(self.config)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=log,
             env=scrubbed_env(self.tmp),
             cwd=self.tmp,
         )
-        readable, _, _ = select.select([self.proc.stdout], [], [], start_timeout)
+        log.close()
+        readable, _, _ = select.select([self.proc.stdout], [], [], self.start_timeout)
         line = self.proc.stdout.readline() if readable else b""
         if line.strip() != b"ready":
-            self.close()
+            with open(os.path.join(self.tmp, "fork-server.log"), "rb") as f:
+                detail = f.read().decode(errors="replace")[-2000:]
             raise RuntimeError(
-                f"the grading worker could not start (preloading {list(preload)}): "
-                + self.proc.stderr.read().decode(errors="replace")[-2000:]
+                f"the grading worker could not start (preloading {self.config['preload']}): "
+                + detail
             )
 
     def spawn(self, timeout: float = 20.0) -> Worker:
         """A fresh worker process for one submission."""
+        with self.lock:
+            if self.proc.poll() is not None:
+                self._start()
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        conn.connect(self.socket_path)
+        try:
+            conn.connect(self.config["socket"])
+        except OSError:
+            conn.close()
+            with self.lock:
+                self._start()
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            conn.connect(self.config["socket"])
         worker = Worker(conn)
         hello = worker.receive(timeout)
         worker.pid = hello.get("pid")
@@ -175,7 +207,9 @@ class ForkServer:
             raise WorkerDied("the worker did not say hello")
         return worker
 
-    def close(self) -> None:
+    def _stop(self) -> None:
+        if self.proc is None:
+            return
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.close()
@@ -183,8 +217,12 @@ class ForkServer:
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
+        for stream in (self.proc.stdin, self.proc.stdout):
             stream.close()
+        self.proc = None
+
+    def close(self) -> None:
+        self._stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self):
