@@ -141,6 +141,9 @@ def _grade(assignment, path, server, result: Result, timeout: float) -> None:
     for cell_id, why in runner.excluded.items():
         if cell_id.startswith("setup"):
             result.notes.append(f"setup cell left out: {why}")
+    for cell_id, error in runner.errors.items():
+        if cell_id.startswith("setup"):  # an instructor's cell failed in this worker
+            result.notes.append(f"setup cell raised {error}")
 
 
 def _depends_on_broken(assignment, message: str, problems: dict, runner: Runner) -> str:

@@ -116,7 +116,10 @@ def loads(line: bytes) -> dict:
     """Parse one message; ValueError when it is not a JSON object or is too big."""
     if len(line) > MAX_MESSAGE:
         raise ValueError(f"message of {len(line)} bytes is over the {MAX_MESSAGE} byte limit")
-    message = json.loads(line)
+    try:
+        message = json.loads(line)
+    except RecursionError:
+        raise ValueError("message is nested too deeply") from None
     if type(message) is not dict:
         raise ValueError("message is not a JSON object")
     return message
