@@ -290,3 +290,18 @@ def test_grader_never_sees_learner_objects_only_json(ex01, tmp_path):
     assert scores(result)["forward"] == 0
     assert "should have exactly the keys" in message(result, "forward")
     json.dumps([p.message for p in result.parts])  # messages are plain text
+
+
+def test_changing_arguments_in_place_is_caught_by_the_grader(tmp_path):
+    assignment = load_assignment("ex03", SOLUTIONS)
+    in_place = (
+        "def sgd_step(params, grads, lr):\n"
+        "    for k in params:\n"
+        "        params[k] -= lr * grads[k]\n"
+        "    return params\n"
+    )
+    path = write(tmp_path / "inplace.ipynb", with_answer("ex03", "sgd_step", in_place))
+    with fork_server(assignment) as server:
+        result = grade_submission(assignment, path, server, learner="x", seed=3)
+    assert scores(result) == {"sgd_step": 0, "train": 3, "learning_rate": 1}
+    assert "changed its arguments in place" in message(result, "sgd_step")

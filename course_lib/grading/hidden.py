@@ -86,6 +86,14 @@ class LocalCaller:
             raise LearnerError(f"{name} is not defined as a function")
         return _round_trip(fn(*_round_trip(list(args)), **_round_trip(kwargs)))
 
+    def with_arguments(self, name: str, *args):
+        """``(value, arguments as they are after the call)``: to see in-place changes."""
+        fn = self.namespace.get(name)
+        if not callable(fn):
+            raise LearnerError(f"{name} is not defined as a function")
+        sent = _round_trip(list(args))
+        return _round_trip(fn(*sent)), _round_trip(sent)
+
     def get(self, name: str):
         if name not in self.namespace:
             raise LearnerError(f"{name} is not defined")

@@ -126,6 +126,7 @@ class RemoteCaller:
                 raise LearnerError(f"{what} is not written yet (it raises NotImplementedError)")
             raise LearnerError(f"{what} raised {error_text(error)}")
         try:
+            self.args_after = decode(reply.get("args_after", []))
             return decode(reply.get("value"))
         except ValueError as exc:
             raise Fail(f"{what} returned a value that could not be read ({exc})") from None
@@ -133,6 +134,11 @@ class RemoteCaller:
     def __call__(self, name: str, *args, **kwargs):
         message = {"op": "call", "name": name, "args": encode(list(args)), "kwargs": encode(kwargs)}
         return self._request(message, f"{name}()")
+
+    def with_arguments(self, name: str, *args):
+        """``(value, arguments as they are after the call)``: to see in-place changes."""
+        value = self(name, *args)
+        return value, self.args_after
 
     def get(self, name: str):
         return self._request({"op": "get", "name": name}, name)

@@ -175,11 +175,13 @@ class _Session:
             return _failure("NameError", f"{name} is not defined")
         if not callable(fn):
             return _failure("TypeError", f"{name} is not callable")
+        positional = decode(args)
         try:
-            value = fn(*decode(args), **decode(kwargs))
+            value = fn(*positional, **decode(kwargs))
         except BaseException as exc:
             return {"ok": False, "error": _error(exc)}
-        return {"ok": True, "value": encode(value)}
+        # the arguments as they are after the call, so the grader can see in-place changes
+        return {"ok": True, "value": encode(value), "args_after": encode(positional)}
 
     def get(self, name: str) -> dict:
         if name not in self.namespace:
