@@ -170,6 +170,25 @@ def test_exit_status_and_usage_errors(tmp_path):
     assert bad_jobs.returncode == 2 and "-j" in bad_jobs.stderr
 
 
+def test_learner_names_in_common_layouts():
+    from pathlib import Path
+
+    from course_lib.grading.batch import _out_names, learner_of
+
+    name = "ex04_chain_rule"
+    assert learner_of(Path("in/alice.ipynb"), name) == "alice"
+    assert learner_of(Path("in/alice/ex04_chain_rule.ipynb"), name) == "alice"
+    assert learner_of(Path("submitted/bob/ex04/ex04_chain_rule.ipynb"), name) == "bob"
+    assert learner_of(Path("submitted/bob/ex04_chain_rule/ex04.ipynb"), name) == "bob"
+    paths = [Path("a/ex04.ipynb"), Path("b/ex04.ipynb"), Path("b/x/ex04.ipynb"), Path("c.ipynb")]
+    assert _out_names(paths, ["a", "b", "b", "c"]) == [
+        "a__ex04",
+        "b__ex04__1",
+        "b__ex04__2",
+        "c",
+    ]
+
+
 def test_learner_names_from_file_or_folder(tmp_path):
     a = write(
         tmp_path / "alice" / "ex01_forward_pass.ipynb",

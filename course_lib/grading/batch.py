@@ -58,17 +58,33 @@ def expand(arguments) -> list[Path]:
 
 
 def learner_of(path: Path, assignment: str) -> str:
-    """``alice.ipynb`` is alice's; so is ``alice/ex01_forward_pass.ipynb`` (named by prefix)."""
+    """``alice.ipynb`` is alice's; so are ``alice/ex01_forward_pass.ipynb`` and nbgrader's
+    ``submitted/alice/ex01/ex01_forward_pass.ipynb``: names that are the assignment's are skipped.
+    """
     prefix = assignment.split("_")[0]
-    if path.stem == prefix or path.stem.startswith(prefix + "_"):
-        return path.resolve().parent.name or path.stem
+
+    def is_assignment(name: str) -> bool:
+        return name == prefix or name.startswith(prefix + "_")
+
+    if not is_assignment(path.stem):
+        return path.stem
+    for folder in path.resolve().parents:
+        if folder.name and not is_assignment(folder.name):
+            return folder.name
     return path.stem
 
 
 def _out_names(paths, learners) -> list[str]:
+    """Output file names: the stem, or ``<learner>__<stem>`` when stems repeat, then numbered."""
     stems = [p.stem for p in paths]
     pairs = zip(stems, learners, strict=True)
-    return [s if stems.count(s) == 1 else f"{who}__{s}" for s, who in pairs]
+    names = [s if stems.count(s) == 1 else f"{who}__{s}" for s, who in pairs]
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if names.count(name) == 1 else f"{name}__{seen[name]}")
+    return unique
 
 
 def _write_outputs(result: Result, name: str, options: Options) -> None:
@@ -97,6 +113,12 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
         raise UsageError("--learner names the learner of one SUBMISSION; several were given")
     learners = [options.learner or learner_of(p, assignment.name) for p in paths]
     names = _out_names(paths, learners)
+    for who in sorted({w for w in learners if learners.count(w) > 1}):
+        print(
+            f"note: learner {who!r} has {learners.count(who)} files in this batch; they are "
+            "graded as successive attempts (use one file per learner, or rename them)",
+            file=sys.stderr,
+        )
     for folder in (options.results, options.feedback):
         if folder:
             os.makedirs(folder, exist_ok=True)
