@@ -26,8 +26,8 @@ def _mse_numeric(call):
     numeric = numeric_gradient(lambda: call("mse_loss", float(y_hat[0]), y)[0], y_hat)
     if type(grad) is float and not np.isclose(grad, numeric[0], rtol=1e-5):
         raise Fail(
-            "mse_loss's derivative does not match the slope of its loss (finite differences "
-            f"give {numeric[0]:.6g} at y_hat = 0.3, y = 1.7)"
+            "mse_loss's derivative does not match the slope of its own loss at y_hat = 0.3, "
+            "y = 1.7 (checked by finite differences)"
         )
 
 
