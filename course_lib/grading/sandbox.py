@@ -3,10 +3,12 @@
 >>> with ForkServer(preload=["numpy"], blocked=["course_lib.mlp"]) as server:
 ...     worker = server.spawn()
 ...     worker.request({"op": "exec", "id": "a", "source": "def f(x):\\n    return 2 * x"}, 5)["ok"]
-...     worker.request({"op": "call", "name": "f", "args": [21], "kwargs": {"__dict__": {}}}, 5)
+...     call = {"op": "call", "name": "f", "args": [21], "kwargs": {"__dict__": {}}}
+...     reply = worker.request(call, 5)
 ...     worker.close()
 True
-{'ok': True, 'value': 42, 'output': '', 'output_chars': 0}
+>>> reply["ok"], reply["value"]
+(True, 42)
 """
 
 from __future__ import annotations
