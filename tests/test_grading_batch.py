@@ -166,6 +166,11 @@ def test_exit_status_and_usage_errors(tmp_path):
     )
     unknown = grade("ex42", stub, "--source", SOLUTIONS, cwd=tmp_path, check=False)
     assert unknown.returncode == 2 and "ASSIGNMENT 'ex42'" in unknown.stderr
+    (tmp_path / "file").write_text("")
+    not_dir = grade("ex01", stub, "--results", tmp_path / "file", cwd=tmp_path, check=False)
+    assert not_dir.returncode == 2 and "--results must be a folder" in not_dir.stderr
+    bad_csv = grade("ex01", stub, "--csv", tmp_path / "no" / "g.csv", cwd=tmp_path, check=False)
+    assert bad_csv.returncode == 2 and "--csv" in bad_csv.stderr
     bad_jobs = grade("ex01", stub, "-j", "0", cwd=tmp_path, check=False)
     assert bad_jobs.returncode == 2 and "-j" in bad_jobs.stderr
 

@@ -119,9 +119,14 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
             "graded as successive attempts (use one file per learner, or rename them)",
             file=sys.stderr,
         )
-    for folder in (options.results, options.feedback):
+    for option, folder in (("--results", options.results), ("--feedback", options.feedback)):
         if folder:
-            os.makedirs(folder, exist_ok=True)
+            try:
+                os.makedirs(folder, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(f"{option} must be a folder; {folder!r}: {exc.strerror}") from None
+    if options.csv and not Path(options.csv).resolve().parent.is_dir():
+        raise UsageError(f"--csv {options.csv!r}: its folder does not exist")
     book = Gradebook(options.db)
     todo, results = [], {}
     for i, (path, learner) in enumerate(zip(paths, learners, strict=True)):
