@@ -8,7 +8,6 @@ import sys
 from course_lib.grading.assignment import AssignmentError, load_assignment
 from course_lib.grading.batch import Options, UsageError, grade_batch
 from course_lib.grading.gradebook import Gradebook
-from course_lib.grading.release import ReleaseError, release
 from course_lib.grading.reports import write_csv
 
 
@@ -68,7 +67,13 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
         if args.command == "release":
-            changed = release(args.source, args.dest, check=args.check)
+            from course_lib.grading.release import ReleaseError, release  # nbformat: slow import
+
+            try:
+                changed = release(args.source, args.dest, check=args.check)
+            except ReleaseError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
             verb = "stale" if args.check else "written"
             for path in changed:
                 print(f"{verb}: {path}")
@@ -86,7 +91,7 @@ def main(argv=None) -> int:
             learner=args.learner, quiet=args.quiet,
         )  # fmt: skip
         return grade_batch(assignment, args.submissions, options)
-    except (AssignmentError, UsageError, ReleaseError, ValueError) as exc:
+    except (AssignmentError, UsageError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
