@@ -22,6 +22,7 @@ __all__ = [
     "latex_vector",
     "latex_matrix",
     "show_math",
+    "math_block",
     "show_markdown",
     "markdown_table",
     "text_table",
@@ -58,13 +59,21 @@ def latex_matrix(values, digits: int = 6) -> str:
 
 
 def show_math(*lines: str) -> None:
-    """Display one or more LaTeX equations (aligned if there are several)."""
+    """Display one or more LaTeX equations; several are stacked, left-aligned."""
     from IPython.display import Math, display
 
+    display(Math(math_block(*lines)))
+
+
+def math_block(*lines: str) -> str:
+    r"""The LaTeX ``show_math`` displays: one line as is, several in a left-aligned block.
+
+    >>> print(math_block("a = 1", "b = 2"))
+    \begin{aligned} & a = 1 \\ & b = 2 \end{aligned}
+    """
     if len(lines) == 1:
-        display(Math(lines[0]))
-    else:
-        display(Math(r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}"))
+        return lines[0]
+    return r"\begin{aligned} " + r" \\ ".join("& " + line for line in lines) + r" \end{aligned}"
 
 
 def show_markdown(text: str) -> None:

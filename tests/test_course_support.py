@@ -9,7 +9,15 @@ from course_lib import course_examples as ex
 from course_lib import envcheck
 from course_lib.article import STATED_NEXT_PREDICTION
 from course_lib.course_map import COURSE, markdown, total_minutes
-from course_lib.display import fixed, latex_matrix, latex_vector, markdown_table, num, text_table
+from course_lib.display import (
+    fixed,
+    latex_matrix,
+    latex_vector,
+    markdown_table,
+    math_block,
+    num,
+    text_table,
+)
 
 # --- display -------------------------------------------------------------------------------
 
@@ -44,6 +52,11 @@ def test_latex():
     assert latex_matrix([[0.2, 0.3], [0.4, 0.5]]) == (
         r"\begin{bmatrix} 0.2 & 0.3 \\ 0.4 & 0.5 \end{bmatrix}"
     )
+
+
+def test_math_block():
+    assert math_block("x = 1") == "x = 1"
+    assert math_block("a", "b") == r"\begin{aligned} & a \\ & b \end{aligned}"
 
 
 def test_markdown_table():
