@@ -66,6 +66,12 @@ CASES = [
         {"relu": "not the expected values"},
     ),
     (
+        "deleted-visible-checks-and-examples",
+        lambda: _keep_only_answers(honest(relu="def relu(z):\n    return np.abs(z)\n")),
+        {"relu": 0, "forward": 3},
+        {"relu": "not the expected values"},
+    ),
+    (
         "monkeypatched-comparisons",
         lambda: honest(
             relu="np.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = print\n"
@@ -195,6 +201,11 @@ def _edit_checks(nb):
     for cell in cells_with_role(nb, "check"):
         cell["source"] = "ex01.relu.check = lambda: print('✓ correct')\nassert True\n"
     nb["cells"] = [c for c in nb["cells"] if c not in cells_with_role(nb, "hidden")]
+    return nb
+
+
+def _keep_only_answers(nb):
+    nb["cells"] = [c for c in nb["cells"] if _grade_id(c)]  # setup, checks, tests: all gone
     return nb
 
 
