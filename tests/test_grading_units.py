@@ -75,6 +75,8 @@ def test_malformed_replies_are_rejected(data):
         ("f = getattr(np, 'maximum')\n", "uses 'getattr'"),
         ("from . import mlp\n", "relative import"),
         ("import course_lib.mlp as m\n", "'course_lib.mlp'"),
+        ("s = np.loadtxt('../solutions/ex01_forward_pass.ipynb', dtype=str)\n", ".loadtxt"),
+        ("import posix\nposix._exit(0)\n", "imports 'posix'"),
         ("from course_lib import mlp\n", "'course_lib.mlp'"),
     ],
 )

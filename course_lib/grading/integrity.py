@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["scan", "strip_magics", "FORBIDDEN_NAMES", "FORBIDDEN_MODULES"]
+__all__ = ["scan", "strip_magics", "FORBIDDEN_NAMES", "FORBIDDEN_MODULES", "FORBIDDEN_ATTRIBUTES"]
 
 # Builtins that reach files, the interpreter or other code by name.
 FORBIDDEN_NAMES = frozenset(
@@ -29,7 +29,13 @@ FORBIDDEN_NAMES = frozenset(
 FORBIDDEN_MODULES = frozenset(
     "os sys subprocess importlib ctypes cffi builtins gc inspect socket signal resource pickle "
     "marshal shelve shutil pathlib multiprocessing threading asyncio io code codeop runpy types "
-    "site sysconfig pty fcntl mmap tempfile glob urllib http requests dill cloudpickle".split()
+    "site sysconfig pty fcntl mmap tempfile glob urllib http requests dill cloudpickle "
+    "posix nt posixpath _posixsubprocess _thread _io _imp faulthandler zipimport".split()
+)
+# Attributes that read or write files, or load code, through numpy or torch (np.loadtxt, ...).
+FORBIDDEN_ATTRIBUTES = frozenset(
+    "load loads save savez savez_compressed savetxt loadtxt genfromtxt fromfile fromregex tofile "
+    "memmap DataSource ctypeslib f2py hub cpp_extension load_library system popen".split()
 )
 _SAFE_DUNDERS = frozenset({"__init__", "__name__", "__doc__"})
 
@@ -96,6 +102,11 @@ def scan(source: str, *, blocked=(), allowed=(), forbid=(), require=()) -> list[
             if node.attr.startswith("__") and node.attr.endswith("__"):
                 if node.attr not in _SAFE_DUNDERS:
                     add(node, f"uses the attribute {node.attr!r}, which answer cells may not use")
+            elif node.attr in FORBIDDEN_ATTRIBUTES:
+                add(
+                    node,
+                    f"uses .{node.attr} (it loads files or code), which answer cells may not use",
+                )
             elif node.attr in attributes:
                 add(node, f"uses .{node.attr}, which this part may not use")
     for name in require:
