@@ -316,3 +316,25 @@ def test_changing_arguments_in_place_is_caught_by_the_grader(tmp_path):
         result = grade_submission(assignment, path, server, learner="x", seed=3)
     assert scores(result) == {"sgd_step": 0, "train": 3, "learning_rate": 1}
     assert "changed its arguments in place" in message(result, "sgd_step")
+
+
+def test_random_cases_are_fresh_per_seed_and_repeatable(ex01, tmp_path):
+    assignment, server = ex01
+    wrong = honest(forward=FORWARD_OK.replace("float(z2[0])", "float(z2[0]) + 1e-3"))
+    path = write(tmp_path / "wrong.ipynb", wrong)
+
+    def forward_message(seed):
+        result = grade_submission(assignment, path, server, learner="w", seed=seed, timeout=TIMEOUT)
+        return message(result, "forward")
+
+    # the article's example comes first, so skip it: compare a later, random case
+    wrong_later = with_answer(
+        "ex01",
+        "forward",
+        FORWARD_OK.replace("float(z2[0])", "float(z2[0]) + (0.0 if x[0] == 0.9 else 1e-3)"),
+        wrong,
+    )
+    write(path, wrong_later)
+    first, again, other = forward_message(11), forward_message(11), forward_message(12)
+    assert first == again
+    assert first != other and "for x = [" in first
