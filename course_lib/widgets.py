@@ -18,6 +18,7 @@ without a kernel, so tests can set a control and look at the result.
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import time
@@ -52,6 +53,7 @@ INIT_CHOICES = (
 _SEEDLESS = ("article", "zeros", "constant")
 _LR_MIN, _LR_MAX = 1e-3, 3.0
 _DPI = 80
+_GRAPH_DPI = 96  # the stepper's graph: small text, so a little more resolution
 
 
 class _Frames:
@@ -165,7 +167,8 @@ class Playground:
             "epochs": 50,
         }
         self.controls = self._make_controls()
-        self.status_line = widgets.HTML()
+        # two lines of fixed height (the status, then any notes), so nothing below jumps
+        self.status_line = widgets.HTML(layout=widgets.Layout(height="3.2em", overflow="hidden"))
         self.status_line.add_class("course-status")
         self.figure, self._artists = self._make_figure()
         self.image = widgets.Image(format="png")
@@ -339,7 +342,7 @@ class Playground:
         W1, b1 = self.net.params["W1"], self.net.params["b1"]
         if len(W1) > 1 and np.all(W1 == W1[0]) and np.all(b1 == b1[0]):
             notes.append("the hidden neurons are identical (the symmetry was never broken)")
-        return line + "".join(f"; {n}" for n in notes)
+        return line + "".join(f". Note: {n}" if i == 0 else f"; {n}" for i, n in enumerate(notes))
 
     def update(self) -> None:
         """Retrain with the controls' values and redraw the figure in place (never raises)."""
@@ -349,7 +352,7 @@ class Playground:
             self._redraw()
         except Exception as exc:  # a learner never sees a traceback; the status says what failed
             self.status = f"could not train with these settings: {exc}"
-        self.status_line.value = f"<b>{self.status}</b>"
+        self.status_line.value = _status_html(self.status)
         self.controls["seed"].disabled = self.controls["init"].value in _SEEDLESS
         try:
             self.image.value = self._frames.png()
@@ -387,6 +390,17 @@ class Playground:
         for marker in a["diverged"]:
             marker.set_visible(self.history.diverged)
             marker.set_xdata([len(self.losses) - 1] * 2)
+
+
+def _status_html(status: str) -> str:
+    """The status as two lines of fixed height: the result, then any note (cut with ...)."""
+    main, _, notes = status.partition(". Note: ")
+    style = "line-height: 1.45; white-space: nowrap; overflow: hidden; text-overflow: ellipsis"
+    text = f"<div style='{style}'><b>{html.escape(main)}</b></div>"
+    if notes:
+        notes = html.escape(f"Note: {notes}", quote=True)
+        text += f"<div style='{style}' title='{notes}'>{notes}</div>"
+    return text
 
 
 def _set_scale(ax, scale: str) -> None:
@@ -509,15 +523,16 @@ class Stepper:
         self.controls = {"step": step, "play": play}
         self.chain_line = widgets.HTML()
         self.chain_line.add_class("course-chain")
-        self.figure = Figure(dpi=_DPI)
+        self.figure = Figure(dpi=_GRAPH_DPI)
         ax = self.figure.add_axes((0, 0, 1, 1))
         _, self._artists = plotting._draw_graph(root, ax, pending={id(v) for v in nodes})
         w, h = ax.get_xlim(), ax.get_ylim()
         self.figure.set_size_inches(w[1] - w[0], h[1] - h[0])
         self._frames = _Frames(self.figure, [a for pair in self._artists.values() for a in pair])
-        self.image = widgets.Image(format="png")
+        # shrinks to the notebook's width when narrower than the figure
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.image.add_class("course-figure")
-        height = int(self.figure.get_figheight() * _DPI) + 8
+        height = int(self.figure.get_figheight() * _GRAPH_DPI) + 8
         self.output = _framed(self.image, height, "course-output")
         self.widget = widgets.VBox([widgets.HBox([play, step]), self.chain_line, self.output])
         self.widget.add_class("course-stepper")
