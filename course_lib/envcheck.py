@@ -27,6 +27,7 @@ PACKAGES = {
     "matplotlib": "every figure",
     "torch": "notebooks 05 and 07 (PyTorch)",
     "ipywidgets": "the sliders in notebooks 04 and 06",
+    "jupyterlab_widgets": "lets JupyterLab draw those sliders",
     "jupyterlab": "the notebook interface itself",
     "ipykernel": "the Python kernel the notebooks run in",
 }
