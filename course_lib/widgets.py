@@ -352,12 +352,14 @@ class Playground:
             self._redraw()
         except Exception as exc:  # a learner never sees a traceback; the status says what failed
             self.status = f"could not train with these settings: {exc}"
+        try:
+            png = self._frames.png()
+        except Exception as exc:
+            png, self.status = None, f"could not draw the figure: {exc}"
+        if png is not None:  # picture and status leave together, so they never disagree
+            self.image.value = png
         self.status_line.value = _status_html(self.status)
         self.controls["seed"].disabled = self.controls["init"].value in _SEEDLESS
-        try:
-            self.image.value = self._frames.png()
-        except Exception as exc:
-            self.status_line.value = f"<b>could not draw the figure: {exc}</b>"
         self.timings.append(time.perf_counter() - start)
 
     def _redraw(self):
