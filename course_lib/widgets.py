@@ -329,7 +329,8 @@ class Playground:
                 "large for this initialisation (the loss overflowed)"
             )
         first, last = self.losses[0], self.losses[-1]
-        line = f"loss {last:.3g} after {h.epochs_run} epochs (from {first:.3g})"
+        runs = f"{h.epochs_run} epoch{'' if h.epochs_run == 1 else 's'}"
+        line = f"loss {last:.3g} after {runs} (from {first:.3g})"
         if self.predictions.shape[1] == 1:
             line += f"; prediction {self.predictions[-1, 0]:.4g}, target {self.y.ravel()[0]:.4g}"
         notes = []

@@ -159,6 +159,7 @@ def test_epochs(pg, epochs):
     assert pg.figure.axes[0].get_xlim()[1] >= epochs
     if epochs == 1:  # one update of the article's example (mse), worked by hand in test_graphs
         assert pg.losses[1] == pytest.approx(reference_losses(ARTICLE_PARAMS, 0.1, 1)[1])
+        assert "after 1 epoch (" in pg.status
 
 
 def test_reset_restores_everything_with_one_update(pg):
