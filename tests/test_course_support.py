@@ -150,6 +150,20 @@ def test_learning_rate_experiments():
     assert np.allclose(z[0], [0.58, 1.06]) and np.all(z[2:] < 0)  # both ReLUs die, for good
 
 
+def test_at_the_first_failing_rate_only_b2_learns_and_it_mirrors_across_the_target():
+    """What notebook 06 says happens at lr = 1: b2 <- b2 - 2 (b2 - y) = 2 y - b2."""
+    from course_lib.article import ARTICLE, article_mlp
+
+    net = article_mlp()
+    predictions = []
+    for _ in range(6):
+        predictions.append(float(net.predict(ARTICLE.x)[0]))
+        net.train(ARTICLE.x, ARTICLE.y, lr=ex.first_failing_lr(), epochs=1)
+    assert predictions[2] + predictions[3] == pytest.approx(2 * ARTICLE.y, abs=1e-9)
+    assert predictions[3] == pytest.approx(predictions[5], abs=1e-9)
+    assert abs(predictions[2] - ARTICLE.y) > 10
+
+
 def test_dead_relu_grads():
     g = ex.dead_relu_grads()
     assert not g["W1"].any() and not g["b1"].any() and not g["W2"].any()
