@@ -366,7 +366,10 @@ def _nb00():
                 lambda: n_params(("W1", "W2")),
                 "you counted the weights; the biases are learned too.",
             ),
-            Mistake(lambda: 3, "that is the number of neurons; each has several parameters."),
+            Mistake(
+                lambda: sum(article_mlp().sizes[1:]),
+                "that is the number of neurons; each has several parameters.",
+            ),
         ],
     )
     q2 = Question(
@@ -741,7 +744,7 @@ def _nb06():
         ),
         mistakes=[
             Mistake(
-                lambda: 2,
+                lambda: symmetric_training().params["W1"].shape[0],
                 "there are two neurons, but are they different? Compare the rows "
                 "of W1 after training.",
             ),

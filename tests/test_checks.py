@@ -145,6 +145,9 @@ def test_specific_hints_for_common_slips():
     assert "bias" in c1.check(0.4 * 0.9 + 0.5 * 1.0).message
     assert "ReLU" in c2.check(0.5 * -0.4 + 0.6 * -0.6 + 0.4).message
 
+    assert "neurons" in p1.check(2 + 1).message  # two hidden neurons and one output
+    assert "different" in questions("06")[1].check(2).message
+
     t1, t2 = questions("05")
     assert "case" in t1.check("mselossbackward0").message
     assert "one pass" in t2.check(DY * Z1[0]).message
