@@ -171,7 +171,7 @@ class Playground:
         self.status_line = widgets.HTML(layout=widgets.Layout(height="3.2em", overflow="hidden"))
         self.status_line.add_class("course-status")
         self.figure, self._artists = self._make_figure()
-        self.image = widgets.Image(format="png")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.image.add_class("course-figure")
         height = int(self.figure.get_figheight() * _DPI) + 8
         self.output = _framed(self.image, height, "course-output")

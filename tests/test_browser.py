@@ -213,6 +213,8 @@ def test_training_playground_in_jupyterlab(page, lab):
         assert float(readout.text_content()) == 0.1  # the article's learning rate
         assert status.text_content().startswith("loss ")
         before = (status.text_content(), image.get_attribute("src"), image.screenshot())
+        frame = page.locator(f"{box} .course-output").first
+        heights = (frame.bounding_box()["height"], status.bounding_box()["height"])
 
         press(page, f"{box} .course-lr", "ArrowRight", 20)  # 20 steps of 0.01 decades up
         page.wait_for_function(
@@ -238,6 +240,9 @@ def test_training_playground_in_jupyterlab(page, lab):
             "sel => /diverged|grew/.test(document.querySelector(sel).textContent)",
             arg=f"{box} .course-status",
         )
+        assert "Note:" in status.text_content()  # a second line now, in the same space
+        now = (frame.bounding_box()["height"], status.bounding_box()["height"])
+        assert now == heights, f"the picture or the status changed height: {heights} -> {now}"
         assert_no_tracebacks_or_errors(page)
 
 
