@@ -144,6 +144,13 @@ def test_the_heuristic_catches_typed_numbers():
     assert DECIMAL.findall(prose("see [03](03_forward_pass.ipynb) and x^{(1)}")) == []
 
 
+@pytest.mark.parametrize("entry", COURSE, ids=IDS)
+def test_figures_are_closed(entry):
+    for text in code_cells(load(entry)):
+        if "plt.show()" in text:
+            assert "plt.close(" in text.split("plt.show()", 1)[1], text[:80]
+
+
 def test_widgets_are_embedded():
     by_number = {entry.number: "\n".join(code_cells(load(entry))) for entry in COURSE}
     assert re.search(r"^training_playground\(\)$", by_number["06"], re.M)
