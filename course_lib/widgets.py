@@ -589,8 +589,8 @@ class Stepper:
         else:
             line = f"step {k} of {len(self.order)}: {self.chain(k)}"
         self.chain_text = line
-        self.chain_line.value = f"<code>{line}</code>"
-        self.image.value = self._frames.png()
+        self.image.value = self._frames.png()  # the picture, then its line: they arrive together
+        self.chain_line.value = f"<code>{html.escape(line)}</code>"
         self.timings.append(time.perf_counter() - start)
 
     def _fill(self, node):

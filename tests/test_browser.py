@@ -271,4 +271,11 @@ def test_backward_stepper_in_jupyterlab(page, lab):
         figure_of(page, box)
         assert image.screenshot() != before[1], "the graph did not change"
         assert page.locator(f"{box} .course-step .widget-readout").first.text_content() == "1"
+
+        page.locator(f"{box} .course-play button").first.click()  # play: linked in the browser
+        page.wait_for_function(
+            "sel => /^step [3-9]\\d* of/.test(document.querySelector(sel).textContent)",
+            arg=f"{box} .course-chain",
+            timeout=30_000,
+        )
         assert_no_tracebacks_or_errors(page)
