@@ -55,8 +55,12 @@ def free_port() -> int:
 class LabServer:
     """A JupyterLab of our own: ``with LabServer(root, scratch) as lab: lab.url("lab")``."""
 
-    def __init__(self, root_dir: Path, scratch: Path, *, start_timeout: float = 90.0):
+    def __init__(
+        self, root_dir: Path, scratch: Path, *, pythonpath: Path | None = None,
+        start_timeout: float = 90.0,
+    ):  # fmt: skip
         self.root_dir, self.scratch = Path(root_dir), Path(scratch)
+        self.pythonpath = pythonpath  # the only PYTHONPATH the server and kernels see
         self.port, self.token = free_port(), secrets.token_hex(24)
         self.start_timeout = start_timeout
         self.log_path = self.scratch / "jupyterlab.log"
@@ -87,6 +91,8 @@ class LabServer:
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         env["PYTHONUNBUFFERED"] = "1"
         env.pop("PYTHONPATH", None)
+        if self.pythonpath is not None:
+            env["PYTHONPATH"] = str(self.pythonpath)
         env.pop("MPLBACKEND", None)
         return env
 

@@ -71,7 +71,7 @@ def lab(tmp_path_factory, chromium):
                         pytrace=False)  # fmt: skip
         shutil.copytree(REPO / "notebooks", notebooks,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints"))  # fmt: skip
-    with LabServer(scratch / "root", scratch) as server:
+    with LabServer(scratch / "root", scratch, pythonpath=REPO) as server:  # REPO: course_lib
         yield server
 
 
