@@ -365,7 +365,7 @@ def plot_loss(losses, ax=None, *, label: str | None = None):
                     ha="right", fontsize=8, color=OKABE_ITO["vermillion"])  # fmt: skip
     everything = np.concatenate([np.asarray(line.get_ydata(), float) for line in ax.get_lines()])
     positive = everything[np.isfinite(everything) & (everything > 0)]
-    log = positive.size > 1 and positive.max() / positive.min() > 100
+    log = positive.size > 1 and np.log10(positive.max()) - np.log10(positive.min()) > 2
     ax.set_autoscaley_on(False)  # our limits, not autoscaling (which overflows near 1e308)
     ax.set_yscale("log" if log else "linear")
     ax.set_ylim(*finite_limits(everything, log=log))

@@ -60,23 +60,25 @@ class _Frames:
     """Renders a figure again and again, cheaply: the static part is drawn once.
 
     The figure is drawn once without the ``dynamic`` artists and kept as a
-    background; each frame restores it, draws only the dynamic artists
-    (whole Axes, or single artists) and encodes a PNG. No new figure, no
-    re-layout: one draw of what changed per update.
+    background; each frame restores it, draws only the dynamic artists (in
+    the order given) and encodes a PNG. No new figure, no re-layout. The
+    background is drawn again only when ``key()`` changes (the x limits,
+    say, whose tick labels are part of it).
     """
 
-    def __init__(self, figure: Figure, dynamic):
-        self.figure, self.dynamic, self._background = figure, list(dynamic), None
+    def __init__(self, figure: Figure, dynamic, key=lambda: None):
+        self.figure, self.dynamic, self.key = figure, list(dynamic), key
+        self._background, self._key = None, None
         FigureCanvasAgg(figure)
 
     def png(self) -> bytes:
         canvas = self.figure.canvas
-        if self._background is None:
+        if self._background is None or self.key() != self._key:
             shown = [a.get_visible() for a in self.dynamic]
             for artist in self.dynamic:
                 artist.set_visible(False)
             canvas.draw()
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            self._background, self._key = canvas.copy_from_bbox(self.figure.bbox), self.key()
             for artist, visible in zip(self.dynamic, shown, strict=True):
                 artist.set_visible(visible)
         canvas.restore_region(self._background)
@@ -282,7 +284,11 @@ class Playground:
             ax.set_autoscale_on(False)  # limits come from plotting.finite_limits
             a["diverged"].append(ax.axvline(0, color=plotting.OKABE_ITO["vermillion"], ls="--",
                                             lw=1.2, visible=False))  # fmt: skip
-        self._frames = _Frames(fig, a["axes"])
+        # Redrawn per update: each y axis (below) and the lines. The rest, x axes included, is
+        # background, drawn again only when the x limits change (a new number of epochs).
+        axes = a["axes"]
+        dynamic = [ax.yaxis for ax in axes] + [line for ax in axes for line in ax.lines]
+        self._frames = _Frames(fig, dynamic, key=lambda: tuple(ax.get_xlim() for ax in axes))
         return fig, a
 
     # one update: train, then change the artists and draw once
@@ -349,8 +355,9 @@ class Playground:
         """Retrain with the controls' values and redraw the figure in place (never raises)."""
         start = time.perf_counter()
         try:
-            self._train()
-            self._redraw()
+            with np.errstate(all="ignore"):  # inf and NaN are expected here, and handled
+                self._train()
+                self._redraw()
         except Exception as exc:  # a learner never sees a traceback; the status says what failed
             self.status = f"could not train with these settings: {exc}"
         try:
@@ -370,7 +377,7 @@ class Playground:
         last = max(len(epochs) - 1, 1)
         span = (-0.02 * last, 1.02 * last)
         positive = self.losses[np.isfinite(self.losses) & (self.losses > 0)]
-        log = positive.size > 1 and positive.max() / positive.min() > 100
+        log = positive.size > 1 and np.log10(positive.max()) - np.log10(positive.min()) > 2
         shown = _safe(self.losses)
         if log:  # a loss of exactly 0 has no place on a log axis: left out
             shown = np.clip(np.where(shown > 0, shown, np.nan), 1e-200, 1e200)

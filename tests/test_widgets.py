@@ -205,6 +205,7 @@ def test_the_figure_is_updated_in_place(pg):
     assert len(fig.texts) == 9 and len(fig.legends) == 1  # titles and labels, once
 
 
+@pytest.mark.filterwarnings("error")  # a warning would reach the learner's notebook
 def test_sweep_every_extreme_combination(pg):
     c = pg.controls
     for scheme, lr, epochs in itertools.product(SCHEMES, (1e-3, 3.0), (1, 1000)):
@@ -217,6 +218,14 @@ def test_sweep_every_extreme_combination(pg):
             assert _finite_limits(pg), setting
             assert pg.image.value[:4] == b"\x89PNG", setting
             assert len(pg.losses) == epochs + 1 or pg.history.diverged, setting
+
+
+@pytest.mark.filterwarnings("error")
+def test_learning_rate_drag_at_1000_epochs_warns_of_nothing(pg):
+    pg.controls["epochs"].value = 1000
+    for lr in np.geomspace(1e-3, 3, 20):  # 1.29 and 1.97 take the loss to ~1e308, not beyond
+        pg.controls["lr"].value = float(lr)
+        assert not pg.status.startswith("could not") and _finite_limits(pg), lr
 
 
 def test_widget_layout_and_css_classes():
