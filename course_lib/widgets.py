@@ -37,7 +37,14 @@ from course_lib.init import layer_sizes
 from course_lib.mlp import ACTIVATIONS, MLP
 from course_lib.value import Value
 
-__all__ = ["Playground", "training_playground", "Stepper", "backward_stepper", "INIT_CHOICES"]
+__all__ = [
+    "Playground",
+    "training_playground",
+    "Stepper",
+    "backward_stepper",
+    "local_derivative",
+    "INIT_CHOICES",
+]
 
 INIT_CHOICES = (
     ("the article's values", "article"),
