@@ -78,9 +78,15 @@ class _Frames:
         self._background, self._key = None, None
         FigureCanvasAgg(figure)
 
-    def png(self) -> bytes:
+    def png(self, changed=None) -> bytes:
+        """The current picture as PNG bytes.
+
+        ``changed`` (optional) lists the only dynamic artists that changed since the
+        last frame: then just their patches of the picture are redrawn.
+        """
         canvas = self.figure.canvas
-        if self._background is None or self.key() != self._key:
+        fresh = self._background is None or self.key() != self._key
+        if fresh:
             shown = [a.get_visible() for a in self.dynamic]
             for artist in self.dynamic:
                 artist.set_visible(False)
@@ -88,15 +94,35 @@ class _Frames:
             self._background, self._key = canvas.copy_from_bbox(self.figure.bbox), self.key()
             for artist, visible in zip(self.dynamic, shown, strict=True):
                 artist.set_visible(visible)
-        canvas.restore_region(self._background)
         renderer = canvas.get_renderer()
-        for artist in self.dynamic:
-            artist.draw(renderer)
+        if changed is None or fresh:
+            canvas.restore_region(self._background)
+            for artist in self.dynamic:
+                artist.draw(renderer)
+        else:
+            self._patch(list(changed), renderer)
         width, height = canvas.get_width_height()
         buffer = io.BytesIO()
         PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)\
             .save(buffer, format="png", compress_level=1)  # fmt: skip
         return buffer.getvalue()
+
+    def _patch(self, changed, renderer) -> None:
+        """Restore the background under ``changed`` and draw those artists again.
+
+        For artists that keep their place and overlap no other dynamic artist (the
+        stepper's node boxes, each with its text inside).
+        """
+        canvas, ids = self.figure.canvas, {id(a) for a in changed}
+        height = canvas.get_width_height()[1]
+        origin = self._background.get_extents()[:2]  # the region stays where it was
+        for artist in changed:
+            box = artist.get_window_extent(renderer).padded(4)
+            top, bottom = height - box.y1, height - box.y0  # Agg's regions count from the top
+            canvas.restore_region(self._background, bbox=(box.x0, top, box.x1, bottom), xy=origin)
+        for artist in self.dynamic:  # in their order, so a text lands on its box
+            if id(artist) in ids:
+                artist.draw(renderer)
 
 
 def _framed(image: widgets.Image, height_px: int, css_class: str) -> widgets.Output:
@@ -553,7 +579,7 @@ class Stepper:
         self.output = _framed(self.image, height, "course-output")
         self.widget = widgets.VBox([widgets.HBox([play, step]), self.chain_line, self.output])
         self.widget.add_class("course-stepper")
-        self.timings = []
+        self.timings, self._drawn = [], {}
         step.observe(lambda change: self.show(change["new"]), names="value")
         self.show(0)
 
@@ -588,10 +614,16 @@ class Stepper:
         self.step = k
         known = {id(v) for v in self.order[:k]}
         current = id(self.order[k - 1]) if k else None
+        changed = []
         for node in self.order:
             box, text = self._artists[id(node)]
-            text.set_text(plotting._node_text(node, True, pending=id(node) not in known))
+            label = plotting._node_text(node, True, pending=id(node) not in known)
             hot = id(node) == current
+            if self._drawn.get(id(node)) == (label, hot):
+                continue
+            self._drawn[id(node)] = (label, hot)
+            changed += [box, text]
+            text.set_text(label)
             box.set_facecolor(plotting._HIGHLIGHT_FILL if hot else self._fill(node))
             box.set_edgecolor(plotting.OKABE_ITO["vermillion"] if hot else "#555555")
             box.set_linewidth(2.6 if hot else 0.9)
@@ -603,7 +635,8 @@ class Stepper:
         else:
             line = f"step {k} of {len(self.order)}: {self.chain(k)}"
         self.chain_text = line
-        self.image.value = self._frames.png()  # the picture, then its line: they arrive together
+        # only the nodes that changed are drawn again; the picture, then its line
+        self.image.value = self._frames.png(changed=changed)
         self.chain_line.value = f"<code>{html.escape(line)}</code>"
         self.timings.append(time.perf_counter() - start)
 

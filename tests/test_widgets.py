@@ -331,6 +331,22 @@ def test_stepper_step_shows_known_gradients_and_highlights_one_node(stepper):
     assert hot == [id(stepper.order[k - 1])]
 
 
+def _pixels(png: bytes) -> np.ndarray:
+    import io
+
+    import PIL.Image
+
+    return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def test_stepper_partial_frames_equal_full_redraws():
+    st = Stepper()
+    for k in [1, 2, 3, 9, 4, 28, 27, 0, 15, 16, 1]:  # forward, jumps, back to the start
+        st.controls["step"].value = k  # redraws only the nodes that changed
+        everything = st._frames.png()  # the background, then every node drawn again
+        assert np.array_equal(_pixels(st.image.value), _pixels(everything)), k
+
+
 def test_stepper_first_and_last_steps(stepper):
     stepper.controls["step"].value = 1
     assert stepper.chain_text.endswith("dL/dL = 1 (the backward pass starts at the output)")
