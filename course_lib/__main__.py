@@ -13,13 +13,9 @@ import sys
 
 import numpy as np
 
+from course_lib._cli import OneLineParser
 from course_lib.article import ARTICLE, article_params
 from course_lib.losses import LOSSES
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, no usage block
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _number(text: str) -> float:
@@ -48,8 +44,8 @@ PARAM_HELP = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m course_lib", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog="python -m course_lib", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     walk = sub.add_parser(
         "walkthrough",
         help="the article's 2-2-1 example, one forward and one backward pass, step by step",

@@ -5,15 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from course_lib._cli import OneLineParser
 from course_lib.grading.assignment import AssignmentError, load_assignment
 from course_lib.grading.batch import Options, UsageError, grade_batch
 from course_lib.grading.gradebook import Gradebook
 from course_lib.grading.reports import write_csv
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _positive(text: str) -> float:
@@ -33,7 +29,7 @@ def _jobs(text: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m course_lib.grading", description=__doc__)
+    p = OneLineParser(prog="python -m course_lib.grading", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("release", help="regenerate exercises/ from solutions/")
