@@ -379,13 +379,21 @@ def plot_loss(losses, ax=None, *, label: str | None = None):
 
 
 def plot_decision_boundary(
-    predict: Callable, X, y, ax=None, *, title: str | None = None, resolution: int = 150
+    predict: Callable,
+    X,
+    y,
+    ax=None,
+    *,
+    title: str | None = None,
+    threshold: float | None = None,
+    resolution: int = 150,
 ):
     """Shade where a classifier says which class, with the data on top (2-D inputs).
 
     ``predict`` maps an (n, 2) array to scores: shape (n,) or (n, 1) for two
-    classes (probabilities are cut at 0.5, other scores at 0), or (n, k) for
-    k classes (the largest wins). ``y`` holds the class of each row of ``X``.
+    classes, class 1 where the score is above ``threshold`` (by default 0.5
+    when every score lies in [0, 1], as probabilities do, else 0), or (n, k)
+    for k classes (the largest wins). ``y`` holds the class of each row of ``X``.
     """
     if not callable(predict):
         raise TypeError(f"predict must be a function of an (n, 2) array, got {predict!r}")
@@ -408,7 +416,10 @@ def plot_decision_boundary(
     if scores.shape[1] == 1:
         s = scores[:, 0]
         inside = s[np.isfinite(s)]
-        cut = 0.5 if inside.size and inside.min() >= 0 and inside.max() <= 1 else 0.0
+        if threshold is not None:
+            cut = float(finite_array("threshold", threshold, ndim=(0,)))
+        else:
+            cut = 0.5 if inside.size and inside.min() >= 0 and inside.max() <= 1 else 0.0
         region = np.where(np.isfinite(s), (s > cut).astype(float), np.nan)
         n_regions = 2
     else:

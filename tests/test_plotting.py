@@ -222,6 +222,17 @@ def test_decision_boundary_sits_where_the_classifier_says(predict):
     assert sorted(len(c.get_offsets()) for c in scatters) == [40, 40]
 
 
+def test_decision_boundary_threshold_moves_the_cut():
+    """Scores outside [0, 1] (an mse-trained output) are cut where the threshold says."""
+    X, y = _blobs()
+    ax = plot_decision_boundary(lambda g: 2.0 * g[:, 0], X, y, threshold=1.6)
+    line = [c for c in ax.collections if c.get_paths() and type(c).__name__ == "QuadContourSet"]
+    vertices = np.vstack([p.vertices for c in line[-1:] for p in c.get_paths()])
+    assert np.allclose(vertices[:, 0], 0.8, atol=0.1)  # 2 * x1 = 1.6 at x1 = 0.8
+    with pytest.raises(ValueError, match="threshold"):
+        plot_decision_boundary(lambda g: g[:, 0], X, y, threshold=math.nan)
+
+
 def test_decision_boundary_survives_nan_predictions():
     X, y = _blobs()
     ax = plot_decision_boundary(lambda g: np.full(len(g), np.nan), X, y)
