@@ -42,17 +42,17 @@ def _pair(y_hat, y):
 
 def _mse(y_hat, y):
     diff = y_hat - y
-    return float((diff * diff).sum()) / diff.size, (2.0 / diff.size) * diff
+    return float(np.vdot(diff, diff)) / diff.size, (2.0 / diff.size) * diff
 
 
 def _sse(y_hat, y):
     diff = y_hat - y
-    return float((diff * diff).sum()), 2.0 * diff
+    return float(np.vdot(diff, diff)), 2.0 * diff
 
 
 def _half_sse(y_hat, y):
     diff = y_hat - y
-    return 0.5 * float((diff * diff).sum()), diff
+    return 0.5 * float(np.vdot(diff, diff)), diff
 
 
 def mse(y_hat, y):

@@ -183,21 +183,21 @@ class MLP:
         if dy_hat.shape != out_shape:
             raise ValueError(f"dy_hat must have the output's shape {out_shape}, got {dy_hat.shape}")
         batch = {name: np.atleast_2d(value) for name, value in cache.items()}
-        return self._backward(batch, np.atleast_2d(dy_hat))
+        return self._backward(batch, np.array(dy_hat, ndmin=2))  # a copy: grads may view it
 
     def _backward(self, cache, dz):
         """Backward pass on a batch cache; ``dz`` is dL/dy_hat, shape (n, n_out)."""
-        grads = {}
+        grads = dict.fromkeys(self.params)  # keys in the order of params: W1, b1, W2, ...
         # the output is linear, so dL/dz_L = dL/dy_hat
         for i in range(self.n_layers - 1, -1, -1):
             w, b, _, _, a_prev = self._names[i]
             grads[w] = dz.T @ cache[a_prev]  # dz_i/dW_i = a_{i-1}
-            grads[b] = dz.sum(axis=0)  # dz_i/db_i = 1
+            grads[b] = dz.sum(axis=0) if len(dz) > 1 else dz[0]  # dz_i/db_i = 1
             if i > 0:
-                _, _, z_prev, _, _ = self._names[i - 1]
+                z_prev = self._names[i - 1][2]
                 da = dz @ self.params[w]  # dz_i/da_{i-1} = W_i
                 dz = da * self._dact(cache[z_prev], cache[a_prev])  # times act'(z_{i-1})
-        return {name: grads[name] for name in self.params}
+        return grads
 
     # --- gradient descent ---
 
