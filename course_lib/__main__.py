@@ -78,13 +78,7 @@ def _jsonable(arrays: dict) -> dict:
 
 def walkthrough(args, parser) -> int:
     from course_lib.mlp import MLP
-    from course_lib.walkthrough import (
-        ARTICLE_STATED,
-        conventions,
-        erratum_line,
-        format_table,
-        step_report,
-    )
+    from course_lib.walkthrough import article_comparison, format_table, step_report
 
     params = article_params()
     for name, want in (("W1", 4), ("b1", 2), ("W2", 2), ("b2", 1)):
@@ -116,10 +110,7 @@ def walkthrough(args, parser) -> int:
         and y == ARTICLE.y
         and args.lr == ARTICLE.lr
     )
-    article = None
-    if is_article:
-        article = dict(ARTICLE_STATED, conventions=conventions(net, x, y, lr=args.lr))
-        article["line"] = erratum_line(net, x, y, lr=args.lr)
+    article = article_comparison(net, x, y, lr=args.lr) if is_article else None
     print(f"The 2-2-1 network, x = {list(x)}, y = {y:g}, loss {args.loss}, lr {args.lr:g}\n")
     print(format_table(report, lr=args.lr, article=article))
     return 0

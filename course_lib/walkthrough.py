@@ -17,7 +17,7 @@ import numpy as np
 from course_lib.article import STATED_NEXT_PREDICTION, STATED_PREDICTION
 from course_lib.losses import LOSSES, get_loss
 
-__all__ = ["step_report", "conventions", "erratum_line", "format_table"]
+__all__ = ["step_report", "conventions", "erratum_line", "article_comparison", "format_table"]
 
 
 def _plain(arr):
@@ -60,13 +60,31 @@ def conventions(net, x, y, *, lr: float = 0.1) -> dict[str, float]:
 
 def erratum_line(net, x, y, *, lr: float = 0.1) -> str:
     """One line on why the article's 1.618296 is not what its example gives."""
-    nxt = conventions(net, x, y, lr=lr)
+    return _erratum_text(conventions(net, x, y, lr=lr))
+
+
+def _erratum_text(nxt: dict[str, float]) -> str:
     return (
         f"The article states {STATED_NEXT_PREDICTION} after one step, but its own loss "
         f"(mean squared error, nn.MSELoss) gives {nxt['mse']:.6f} and the textbook "
         f"1/2 (y - y_hat)^2 gives {nxt['half_sse']:.6f}; no standard convention gives "
         f"{STATED_NEXT_PREDICTION}, so it is an error in the article."
     )
+
+
+def article_comparison(net, x, y, *, lr: float = 0.1) -> dict:
+    """The article's stated numbers beside ours, for ``format_table(..., article=...)``.
+
+    Keys: ``stated_prediction``, ``stated_next``, ``conventions`` (the next
+    prediction under each loss) and ``line`` (the one-line explanation).
+    """
+    nxt = conventions(net, x, y, lr=lr)
+    return {
+        "stated_prediction": STATED_PREDICTION,
+        "stated_next": STATED_NEXT_PREDICTION,
+        "conventions": nxt,
+        "line": _erratum_text(nxt),
+    }
 
 
 def _fmt(value) -> str:
@@ -134,5 +152,3 @@ _DLOSS_TEXT = {
     "sse": "-2 (y - y_hat)",
     "half_sse": "-(y - y_hat)",
 }
-
-ARTICLE_STATED = {"stated_prediction": STATED_PREDICTION, "stated_next": STATED_NEXT_PREDICTION}

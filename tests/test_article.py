@@ -191,3 +191,14 @@ def test_the_network_is_not_changed_by_a_report():
     net = article_mlp()
     step_report(net, ARTICLE.x, ARTICLE.y, lr=0.1)
     np.testing.assert_array_equal(net.params["W1"], [[0.2, 0.3], [0.4, 0.5]])
+
+
+def test_article_comparison_sets_the_stated_numbers_beside_each_convention():
+    from course_lib.walkthrough import article_comparison
+
+    got = article_comparison(article_mlp(), ARTICLE.x, ARTICLE.y, lr=ARTICLE.lr)
+    assert (got["stated_prediction"], got["stated_next"]) == (1.326, 1.618296)
+    for loss, factor in FACTORS.items():
+        assert abs(got["conventions"][loss] - by_hand(factor)["next_prediction"]) < TOL
+    assert f"{by_hand(2.0)['next_prediction']:.6f}" in got["line"]
+    assert f"{by_hand(1.0)['next_prediction']:.6f}" in got["line"]

@@ -159,8 +159,8 @@ def test_widgets_are_embedded():
 
 def test_the_erratum_is_computed_where_it_arises():
     code = "\n".join(code_cells(load(COURSE[4])))
-    assert "STATED_NEXT_PREDICTION" in code and "erratum_line" in code
-    assert "conventions(" in code
+    assert "STATED_NEXT_PREDICTION" in code and "article_comparison(" in code
+    assert 'article["conventions"]' in code
 
 
 # --- the code shown in the notebooks is the library's algorithm ------------------------------
