@@ -200,6 +200,14 @@ def press(page, selector: str, key: str, times: int) -> None:
         handle.press(key)
 
 
+def wait_for_new_figure(page, box: str, old_src: str) -> None:
+    """Wait until the widget's image is a new frame (its data URL changed)."""
+    page.wait_for_function(
+        "([sel, old]) => document.querySelector(sel).getAttribute('src') !== old",
+        arg=[f"{box} img.course-figure", old_src],
+    )
+
+
 def test_training_playground_in_jupyterlab(page, lab):
     with screenshot_on_failure(page, lab, "playground"):
         open_and_run_all(page, lab, PLAYGROUND)
@@ -221,10 +229,7 @@ def test_training_playground_in_jupyterlab(page, lab):
             "([sel, old]) => document.querySelector(sel).textContent !== old",
             arg=[f"{box} .course-status", before[0]],
         )
-        page.wait_for_function(
-            "([sel, old]) => document.querySelector(sel).getAttribute('src') !== old",
-            arg=[f"{box} img.course-figure", before[1]],
-        )
+        wait_for_new_figure(page, box, before[1])
         lr = float(readout.text_content())
         assert 0.1 < lr <= 0.2, f"the learning rate readout shows {lr}"
         assert status.text_content().startswith("loss ")
@@ -264,10 +269,7 @@ def test_backward_stepper_in_jupyterlab(page, lab):
             arg=f"{box} .course-chain",
         )
         assert re.search(r"d(\w+)/d\1 = 1 ", chain.text_content()), chain.text_content()
-        page.wait_for_function(
-            "([sel, old]) => document.querySelector(sel).getAttribute('src') !== old",
-            arg=[f"{box} img.course-figure", before[0]],
-        )
+        wait_for_new_figure(page, box, before[0])
         figure_of(page, box)
         assert image.screenshot() != before[1], "the graph did not change"
         assert page.locator(f"{box} .course-step .widget-readout").first.text_content() == "1"
