@@ -7,10 +7,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOK_DIRS := notebooks solutions exercises
-LINT_PATHS := course_lib tests bench tools $(NOTEBOOK_DIRS)
+LINT_PATHS := course_lib tests bench tools workshop $(NOTEBOOK_DIRS)
 JOBS ?= 2
+HUB_STAMP := $(VENV)/.workshop-installed
 
-.PHONY: lab test lint unit bench install clean
+.PHONY: lab test lint unit bench install clean hub
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed; found " + sys.version.split()[0])'
@@ -20,6 +21,16 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The workshop hub (workshop/): JupyterHub and nbgitpuller from PyPI, the proxy from npm.
+$(HUB_STAMP): $(STAMP) workshop/requirements.txt workshop/package-lock.json
+	$(PY) -m pip install --quiet -r workshop/requirements.txt
+	cd workshop && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(HUB_STAMP)
+
+# A one-machine workshop hub on port 8000; WORKSHOP_CODE=... is required (docs/WORKSHOP.md).
+hub: $(HUB_STAMP)
+	cd workshop && ../$(VENV)/bin/jupyterhub -f jupyterhub_config.py
 
 # (--allow-root only when run as root, as in a container or a workshop image)
 lab: $(STAMP)
@@ -32,7 +43,7 @@ lint: $(STAMP)
 	$(PY) tools/check_notebooks.py $(NOTEBOOK_DIRS)
 
 # Unit, property and browser tests, doctests, and nbval over every notebook, in one run.
-test: lint
+test: lint $(HUB_STAMP)
 	$(PY) -m pytest -n $(JOBS) --dist loadscope --doctest-modules --nbval-lax --nbval-current-env \
 		tests course_lib $(NOTEBOOK_DIRS)
 
