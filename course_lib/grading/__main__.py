@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from course_lib._cli import OneLineParser
+from course_lib.grading import exports
 from course_lib.grading.assignment import AssignmentError, load_assignment
 from course_lib.grading.batch import Options, UsageError, grade_batch
 from course_lib.grading.gradebook import Gradebook
@@ -56,12 +57,15 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--db", default="gradebook.sqlite")
     e.add_argument("--csv", required=True, metavar="FILE")
     e.add_argument("--assignment", help="only this assignment (full name, e.g. ex01_forward_pass)")
+    exports.register(sub)  # subcommands that set `run`: lms
     return p
 
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
+        if hasattr(args, "run"):
+            return args.run(args)
         if args.command == "release":
             from course_lib.grading.release import ReleaseError, release  # nbformat: slow import
 
