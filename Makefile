@@ -11,7 +11,7 @@ LINT_PATHS := course_lib tests bench tools workshop $(NOTEBOOK_DIRS)
 JOBS ?= 2
 HUB_STAMP := $(VENV)/.workshop-installed
 
-.PHONY: lab test lint unit bench install clean hub
+.PHONY: lab test lint unit bench install clean hub wheelhouse
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed; found " + sys.version.split()[0])'
@@ -32,6 +32,11 @@ $(HUB_STAMP): $(STAMP) workshop/requirements.txt workshop/package-lock.json
 hub: $(HUB_STAMP)
 	cd workshop && ../$(VENV)/bin/jupyterhub -f jupyterhub_config.py
 
+# Every pinned wheel and the course's own in wheelhouse/, for laptops without network
+# (docs/WORKSHOP.md); TORCH_FROM=folder-or-index gives the CPU build of torch if pip lacks it.
+wheelhouse: $(STAMP)
+	$(PY) tools/wheelhouse.py --out wheelhouse $(if $(TORCH_FROM),--torch-from $(TORCH_FROM))
+
 # (--allow-root only when run as root, as in a container or a workshop image)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) \
@@ -50,8 +55,8 @@ test: lint $(HUB_STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) --dist loadscope --doctest-modules tests course_lib
 
-bench: $(STAMP)
+bench: $(HUB_STAMP)
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; echo; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis wheelhouse
