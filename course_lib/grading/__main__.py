@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from course_lib._cli import OneLineParser
-from course_lib.grading import exports
+from course_lib.grading import exports, gradescope
 from course_lib.grading.assignment import AssignmentError, load_assignment
 from course_lib.grading.batch import Options, UsageError, grade_batch
 from course_lib.grading.gradebook import Gradebook
@@ -57,7 +57,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--db", default="gradebook.sqlite")
     e.add_argument("--csv", required=True, metavar="FILE")
     e.add_argument("--assignment", help="only this assignment (full name, e.g. ex01_forward_pass)")
-    exports.register(sub)  # subcommands that set `run`: lms
+    exports.register(sub)  # subcommands that set `run`: lms, gradescope
+    gradescope.register(sub)
     return p
 
 
