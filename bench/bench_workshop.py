@@ -93,14 +93,20 @@ def join(learner: Learner, url: str) -> dict:
 
 
 def drag(seat: dict, updates: int, think: float, times: list, lock: threading.Lock) -> None:
-    """One learner's slider: ``updates`` learning rates, ``think`` seconds apart."""
+    """One learner's slider: ``updates`` learning rates, ``think`` seconds apart.
+
+    A failed update (an error in the kernel, a lost connection) is counted as infinitely slow.
+    """
     for i in range(updates):
         rate = 0.01 * (1.35 ** (i % 12))
-        out = seat["kernel"].run(f"pg.controls['lr'].value = {rate!r}")
-        if out["errors"]:
-            raise RuntimeError(f"{seat['learner'].name}: {out['errors']}")
+        try:
+            out = seat["kernel"].run(f"pg.controls['lr'].value = {rate!r}", timeout=60)
+            seconds = out["seconds"] if not out["errors"] else float("inf")
+        except Exception as exc:  # noqa: BLE001 (reported, and counted as a failure)
+            print(f"{seat['learner'].name}: update failed: {exc}", file=sys.stderr)
+            seconds = float("inf")
         with lock:
-            times.append(out["seconds"])
+            times.append(seconds)
         time.sleep(think)
 
 
@@ -133,6 +139,7 @@ def step(hub: Hub, seats: list[dict], updates: int, think: float) -> dict:
     return {
         "n": len(seats), "p50": statistics.median(ms), "p95": percentile(ms, 95),
         "cores": cores, "all_cores": all_cores, "count": len(ms),
+        "failed": sum(1 for t in ms if t == float("inf")),
     }  # fmt: skip
 
 
@@ -171,7 +178,7 @@ def main(argv=None) -> int:
                     f"{n:2d} learners: slider update p50 {r['p50']:6.0f} ms  p95 {r['p95']:6.0f} ms"
                     f"  kernels {r['cores']:.2f} cores ({r['cores'] / n:.2f} per learner),"
                     f" hub and all {r['all_cores']:.2f}"
-                    f"  [{r['count']} updates]",
+                    f"  [{r['count']} updates, {r['failed']} failed]",
                     flush=True,
                 )
                 print(f"   (load average now {os.getloadavg()[0]:.1f})", flush=True)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -239,7 +241,11 @@ class Learner:
 
 
 class Kernel:
-    """The learner's kernel over JupyterLab's websocket; ``run(code)`` returns its outputs."""
+    """The learner's kernel over JupyterLab's websocket; ``run(code)`` returns its outputs.
+
+    A reader thread takes every frame as it arrives, as a browser tab does, so the server's
+    pings are answered while the learner is not running anything.
+    """
 
     def __init__(self, learner: Learner, session_id: str, kernel_id: str):
         self.learner, self.session_id, self.kernel_id = learner, session_id, kernel_id
@@ -247,8 +253,21 @@ class Kernel:
         self.ws = websocket.create_connection(
             f"{url}/channels?session_id={uuid.uuid4().hex}",
             header=[f"Authorization: token {learner.token}"],
-            timeout=300,
+            timeout=60,
         )
+        self.ws.settimeout(None)
+        self.inbox: queue.Queue = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                opcode, data = self.ws.recv_data()  # answers pings itself
+                if opcode == websocket.ABNF.OPCODE_TEXT:  # binary: widget buffers
+                    self.inbox.put(json.loads(data))
+        except Exception as exc:  # closed, by us or by the server
+            self.inbox.put(ConnectionError(f"{self.learner.name}'s kernel websocket: {exc}"))
 
     def run(self, code: str, timeout: float = 300.0) -> dict:
         """Execute ``code``; returns {'text': stdout and results, 'errors': [...], 'seconds'}."""
@@ -279,12 +298,12 @@ class Kernel:
         )
         start = time.perf_counter()
         text, errors, idle, replied = [], [], False, False
-        self.ws.settimeout(timeout)
+        deadline = time.monotonic() + timeout
         while not (idle and replied):
-            opcode, data = self.ws.recv_data()
-            if opcode != websocket.ABNF.OPCODE_TEXT:
-                continue  # binary frames carry widget buffers (comm messages)
-            msg = json.loads(data)
+            msg = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+            if isinstance(msg, Exception):
+                self.inbox.put(msg)
+                raise msg
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]
@@ -314,4 +333,5 @@ class Kernel:
 
     def close(self) -> None:
         self.ws.close()
+        self.reader.join(timeout=10)
         self.learner.api("DELETE", f"/user/{self.learner.name}/api/sessions/{self.session_id}")
