@@ -32,8 +32,13 @@ LEARNERS = ("ada", "grace", "alan")
 
 PROBE = (
     "import json, resource\n"
+    "try:\n"
+    "    np.empty(2**32, np.uint8)  # 4 GiB of address space, never touched\n"
+    "    big = 'allowed'\n"
+    "except MemoryError:\n"
+    "    big = 'MemoryError'\n"
     "print(json.dumps({'y_hat': float(y_hat[0]), 'next_y_hat': float(next_y_hat[0]),"
-    " 'rlimit_as': resource.getrlimit(resource.RLIMIT_AS)[0]}))"
+    " 'rlimit_as': resource.getrlimit(resource.RLIMIT_AS)[0], 'big': big}))"
 )
 
 
@@ -143,6 +148,7 @@ def test_three_learners_run_the_backprop_notebook_through_the_hub(tmp_path):
         assert abs(got["next_y_hat"] - expected["next_prediction"]) < 1e-12, (name, got)
         assert "1.618296" in run["text"]  # the article's stated figure, set beside the true one
         assert got["rlimit_as"] == 3 * 2**30  # the spawner's memory limit reached the kernel
+        assert got["big"] == "MemoryError"  # and holds: 4 GiB is refused
     assert hub.leftovers == [], hub.leftovers
     print(
         f"\nhub start-up {hub.startup_seconds:.1f} s; login to running kernel "
@@ -150,6 +156,28 @@ def test_three_learners_run_the_backprop_notebook_through_the_hub(tmp_path):
         + "; notebook in the kernel "
         + ", ".join(f"{n} {r['notebook_seconds']:.1f} s" for n, r in runs.items())
     )
+
+
+def test_the_idle_culler_stops_a_forgotten_server(tmp_path):
+    _requirements()
+    from hubdriver import Hub, Learner
+
+    with Hub(tmp_path / "hub", CODE, cull_after=15) as hub:
+        learner = Learner(hub.url, "idle", CODE)
+        learner.login()
+        learner.api("POST", "/hub/api/users/idle/server")
+        learner.wait_for_server()
+        hub.track()
+        started = time.monotonic()
+        while time.monotonic() - started < 120:
+            servers = learner.api("GET", "/hub/api/users/idle").json()["servers"]
+            if not servers:
+                break
+            time.sleep(1)
+        culled_after = time.monotonic() - started
+    assert servers == {}, f"the server was still there after {culled_after:.0f} s"
+    assert "idle-culler" in hub.log and "DELETE /hub/api/users/idle/server" in hub.log
+    assert hub.leftovers == [], hub.leftovers
 
 
 @pytest.mark.parametrize(
