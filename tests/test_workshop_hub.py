@@ -10,6 +10,7 @@ stopped and no process of it may remain.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -205,3 +206,43 @@ def test_the_link_opens_the_first_notebook_of_the_pulled_course():
         "targetpath": ["course"],
         "urlpath": [f"lab/tree/course/notebooks/{COURSE[0].file}"],
     }
+
+
+def load_config(monkeypatch, tmp_path, **env):
+    """Run workshop/jupyterhub_config.py as JupyterHub would, with these variables set."""
+    import runpy
+
+    from traitlets.config import Config
+
+    for name in [n for n in os.environ if n.startswith("WORKSHOP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("WORKSHOP_DIR", str(tmp_path))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    config = Config()
+    runpy.run_path(str(ROOT / "workshop" / "jupyterhub_config.py"), {"get_config": lambda: config})
+    return config
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"WORKSHOP_CODE": ""}, "set WORKSHOP_CODE"),
+        ({"WORKSHOP_PORT": "80a"}, "WORKSHOP_PORT must be a number, 1-65535, got '80a'"),
+        ({"WORKSHOP_CULL_AFTER": "5"}, "WORKSHOP_CULL_AFTER must be a number, 10 or more"),
+        ({"WORKSHOP_CPU_LIMIT": "lots"}, "WORKSHOP_CPU_LIMIT must be a number"),
+        ({"WORKSHOP_ADMINS": "teacher"}, "set WORKSHOP_ADMIN_CODE"),
+    ],
+)
+def test_the_hub_config_names_a_bad_setting(monkeypatch, tmp_path, env, message):
+    env = {"WORKSHOP_CODE": "backprop-room-7", **env}
+    with pytest.raises(SystemExit, match=message):
+        load_config(monkeypatch, tmp_path, **env)
+
+
+def test_the_hub_config_defaults(monkeypatch, tmp_path):
+    c = load_config(monkeypatch, tmp_path, WORKSHOP_CODE="backprop-room-7", WORKSHOP_PORT="")
+    assert c.JupyterHub.port == 8000  # set but empty: the default
+    assert (c.Spawner.mem_limit, c.Spawner.cpu_limit) == ("2G", 1.0)
+    assert c.JupyterHub.services[0]["command"][-2:] == ["--timeout=3600", "--cull-every=300"]
+    assert c.JupyterHub.cleanup_servers is True

@@ -37,17 +37,26 @@ BIN = Path(sys.executable).parent  # the course's .venv: jupyterhub-singleuser, 
 
 
 def setting(name, default=None):
-    value = os.environ.get(name, default)
-    if value is None or value == "":
+    value = os.environ.get(name) or default  # set but empty: the default
+    if not value:
         sys.exit(f"jupyterhub_config.py: set {name} (see the top of {__file__})")
     return value
 
 
-def port(name, default):
+def number(name, default, kind=int, low=1, high=None):
     text = setting(name, str(default))
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        sys.exit(f"jupyterhub_config.py: {name} must be a port number 1-65535, got {text!r}")
-    return int(text)
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        span = f"{low}-{high}" if high is not None else f"{low} or more"
+        sys.exit(f"jupyterhub_config.py: {name} must be a number, {span}, got {text!r}")
+    return value
+
+
+def port(name, default):
+    return number(name, default, int, 1, 65535)
 
 
 class WorkshopSpawner(SimpleLocalProcessSpawner):
@@ -100,12 +109,12 @@ c.Spawner.environment = {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}
 if os.geteuid() == 0:  # CI and containers run as root; SimpleLocalProcessSpawner keeps that user
     c.Spawner.args = ["--allow-root"]
 c.Spawner.mem_limit = setting("WORKSHOP_MEM_LIMIT", "2G")  # JupyterHub checks the form: 2G, 512M
-c.Spawner.cpu_limit = float(setting("WORKSHOP_CPU_LIMIT", "1"))
+c.Spawner.cpu_limit = number("WORKSHOP_CPU_LIMIT", 1, float, 0.01)
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 
 # Stop servers nobody has used for a while (jupyterhub-idle-culler, run by the hub).
-cull_after = int(setting("WORKSHOP_CULL_AFTER", "3600"))
+cull_after = number("WORKSHOP_CULL_AFTER", 3600, int, 10)
 c.JupyterHub.services = [
     {
         "name": "idle-culler",
