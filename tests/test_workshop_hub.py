@@ -246,3 +246,4 @@ def test_the_hub_config_defaults(monkeypatch, tmp_path):
     assert (c.Spawner.mem_limit, c.Spawner.cpu_limit) == ("2G", 1.0)
     assert c.JupyterHub.services[0]["command"][-2:] == ["--timeout=3600", "--cull-every=300"]
     assert c.JupyterHub.cleanup_servers is True
+    assert c.ConfigurableHTTPProxy.pid_file == str(tmp_path.resolve() / "jupyterhub-proxy.pid")

@@ -89,6 +89,7 @@ c.ConfigurableHTTPProxy.command = [str(HERE / "node_modules" / ".bin" / "configu
 c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
+c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
 c.JupyterHub.cleanup_servers = True  # stopping the hub stops every learner's server
 
 # A room's authenticator: one shared workshop code; admins have a code of their own.
