@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from course_lib import workshop_plan as plan
+from course_lib.course_map import COURSE
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "WORKSHOP.md").read_text(encoding="utf-8")
@@ -23,17 +24,18 @@ def test_the_docs_day_plans_are_the_generated_ones():
 
 def test_a_notebooks_minutes_follow_the_stated_model():
     """Counted here with a regex, not with the module's own split."""
-    nb = json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text(encoding="utf-8"))
+    path = ROOT / "notebooks" / COURSE[0].file
+    nb = json.loads(path.read_text(encoding="utf-8"))
     text = lambda c: "".join(c["source"])  # noqa: E731
     words = sum(
         len(re.findall(r"\S+", text(c))) for c in nb["cells"] if c["cell_type"] == "markdown"
     )
     code = [text(c) for c in nb["cells"] if c["cell_type"] == "code"]
     checks = sum("check(" in s for s in code)
-    sliders = sum("Slider(" in s for s in code)  # 00 makes one ipywidgets slider
-    assert (checks, sliders) == (2, 1)
+    sliders = sum("Slider(" in s for s in code)  # 00 makes an ipywidgets slider
+    assert checks > 0 and sliders > 0  # so the count below covers every term of the model
     expected = -(-(words / 150 + len(code) + 3 * checks + 5 * sliders) // 1)  # ceil
-    assert plan.notebook_minutes(ROOT / "notebooks" / "00_start_here.ipynb") == expected
+    assert plan.notebook_minutes(path) == expected
 
 
 def test_an_exercise_takes_five_minutes_per_point():
