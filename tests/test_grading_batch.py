@@ -212,3 +212,54 @@ def test_release_command_check_mode_passes_on_the_repository():
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout
     assert "0 exercise notebook(s) stale" in proc.stdout
+
+
+def _read_in_thread(path, **kwargs):
+    """read_cells(path) in a thread that must end within 10 s (a FIFO opened for reading
+    without O_NONBLOCK would wait for a writer forever)."""
+    import threading
+
+    from course_lib.grading.notebook import read_cells
+
+    box = {}
+
+    def run():
+        try:
+            box["value"] = read_cells(path, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive(), f"read_cells({path}) blocked"
+    return box
+
+
+def test_reading_refuses_fifos_links_deep_json_and_huge_cells_without_blocking(tmp_path):
+    from course_lib.grading.notebook import NotebookError
+
+    fifo = tmp_path / "pipe.ipynb"
+    os.mkfifo(fifo)
+    got = _read_in_thread(fifo)
+    assert isinstance(got["error"], NotebookError) and "not a regular file" in str(got["error"])
+    honest = write(tmp_path / "honest.ipynb", with_answer("ex01", "forward", FORWARD_OK))
+    link = tmp_path / "link.ipynb"
+    link.symlink_to(honest)
+    assert "symbolic link" in str(_read_in_thread(link, follow_symlinks=False)["error"])
+    assert len(_read_in_thread(link)["value"][0]) > 5  # the instructor's own links still work
+    deep = write(tmp_path / "deep.ipynb", "[" * 200_000 + "]" * 200_000)
+    assert "nested too deeply" in str(_read_in_thread(deep)["error"])
+    # 2.8 million lines, 16.8 million characters, in one answer cell: a 19.6 MB file (each
+    # newline is two bytes in JSON), under the 20 MiB file limit
+    huge = with_answer("ex01", "forward", "x = 1\n" * 2_800_000 + FORWARD_OK)
+    path = write(tmp_path / "huge.ipynb", huge)
+    assert 19_000_000 < path.stat().st_size < 20 * 1024 * 1024
+    message = str(_read_in_thread(path)["error"])
+    assert "holds 168" in message and "over the 262144 character limit" in message
+    v3 = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": []}]}
+    assert "old nbformat 3" in str(_read_in_thread(write(tmp_path / "v3.ipynb", v3))["error"])
+    sparse = tmp_path / "sparse.ipynb"
+    with open(sparse, "wb") as f:
+        f.truncate(21_000_000)
+    assert "21000000 bytes, over the 20971520 byte limit" in str(_read_in_thread(sparse)["error"])
