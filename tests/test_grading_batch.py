@@ -263,3 +263,57 @@ def test_reading_refuses_fifos_links_deep_json_and_huge_cells_without_blocking(t
     with open(sparse, "wb") as f:
         f.truncate(21_000_000)
     assert "21000000 bytes, over the 20971520 byte limit" in str(_read_in_thread(sparse)["error"])
+
+
+TAMPERING = [
+    # a learner's escaped process gave itself full marks on every later insert
+    ("CREATE TRIGGER bump AFTER INSERT ON grades BEGIN "
+     "UPDATE grades SET score = max_score WHERE learner = 'mallory'; END",
+     "trigger 'bump' on 'grades'"),
+    ("CREATE VIEW latest_view AS SELECT * FROM grades", "view 'latest_view'"),
+    ("CREATE TABLE stash (x)", "table 'stash'"),
+    ("ALTER TABLE grades ADD COLUMN extra TEXT", "table 'grades' has columns"),
+    ("CREATE INDEX by_score ON grades(score)", "index 'by_score' on 'grades'"),
+]  # fmt: skip
+
+
+def test_a_gradebook_holding_what_the_grader_did_not_create_is_refused(tmp_path):
+    import shutil
+
+    sub = write(tmp_path / "alice.ipynb", with_answer("ex01", "forward", FORWARD_OK))
+    clean = tmp_path / "clean.sqlite"
+    grade("ex01", sub, "--source", SOLUTIONS, "--db", clean, cwd=tmp_path)
+    assert rows(clean, "SELECT learner, attempt, score FROM submissions") == [("alice", 1, 4.0)]
+    for i, (sql, what) in enumerate(TAMPERING):
+        db = tmp_path / f"tampered{i}.sqlite"
+        shutil.copy(clean, db)
+        with sqlite3.connect(db) as conn:
+            conn.execute(sql)
+        proc = grade("ex01", sub, "--source", SOLUTIONS, "--db", db, "--regrade", cwd=tmp_path,
+                     check=False)  # fmt: skip
+        assert proc.returncode == 2, (sql, proc.stderr)
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: --db '{db}' has an unexpected")
+        assert what in lines[0]
+        assert rows(db, "SELECT learner, attempt, score FROM submissions") == [("alice", 1, 4.0)]
+        export = subprocess.run(
+            [sys.executable, "-m", "course_lib.grading", "export", "--db", str(db), "--csv",
+             str(tmp_path / "out.csv")], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert export.returncode == 2 and what in export.stderr
+
+
+def test_an_error_attempt_does_not_count_as_already_graded(tmp_path):
+    from course_lib.grading.gradebook import Gradebook
+    from course_lib.grading.grader import PartResult, Result
+
+    book = Gradebook(tmp_path / "unit.sqlite")
+    failed = Result("a.ipynb", "ann", "ex01_forward_pass", 7, "f" * 64, status="error")
+    failed.parts = [PartResult("relu", 0.0, 1.0, "error", "internal grader error")]
+    assert book.record(failed) == 1
+    assert book.already_graded("ann", "ex01_forward_pass", "f" * 64) is None
+    graded = Result("a.ipynb", "ann", "ex01_forward_pass", 8, "f" * 64)
+    graded.parts = [PartResult("relu", 1.0, 1.0, "passed", "passed")]
+    assert book.record(graded) == 2
+    assert book.already_graded("ann", "ex01_forward_pass", "f" * 64) == 2
+    book.close()
