@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from course_lib.grading.notebook import HIDDEN, SOLUTION, blocks
 from tests.grading_fixtures.submissions import (
@@ -176,22 +177,19 @@ def test_exit_status_and_usage_errors(tmp_path):
 
 
 def test_learner_names_in_common_layouts():
-    from pathlib import Path
-
-    from course_lib.grading.batch import _out_names, learner_of
+    from course_lib.grading.identity import Submission, learner_of, name_outputs
 
     name = "ex04_chain_rule"
     assert learner_of(Path("in/alice.ipynb"), name) == "alice"
     assert learner_of(Path("in/alice/ex04_chain_rule.ipynb"), name) == "alice"
     assert learner_of(Path("submitted/bob/ex04/ex04_chain_rule.ipynb"), name) == "bob"
     assert learner_of(Path("submitted/bob/ex04_chain_rule/ex04.ipynb"), name) == "bob"
-    paths = [Path("a/ex04.ipynb"), Path("b/ex04.ipynb"), Path("b/x/ex04.ipynb"), Path("c.ipynb")]
-    assert _out_names(paths, ["a", "b", "b", "c"]) == [
-        "a__ex04",
-        "b__ex04__1",
-        "b__ex04__2",
-        "c",
-    ]
+    subs = [Submission(Path(p), learner=who) for p, who in
+            [("a/ex04.ipynb", "a"), ("b/ex04.ipynb", "b"), ("b/x/ex04.ipynb", "b"),
+             ("c.ipynb", "c"), ("b__ex04.ipynb", "b__ex04")]]  # fmt: skip
+    name_outputs(subs)
+    # a stem of its own: the stem; a shared one: learner__stem, numbered when that is taken
+    assert [s.name for s in subs] == ["a__ex04", "b__ex04", "b__ex04__2", "c", "b__ex04__3"]
 
 
 def test_learner_names_from_file_or_folder(tmp_path):
@@ -212,6 +210,71 @@ def test_release_command_check_mode_passes_on_the_repository():
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout
     assert "0 exercise notebook(s) stale" in proc.stdout
+
+
+def _hold_temp_dir(parent):
+    """A real process that makes a grader temp folder, puts a file in it, and waits.
+    Returns the process and the folder."""
+    code = (
+        "import sys, time\n"
+        "from course_lib.grading.tempdirs import make_temp_dir\n"
+        "d = make_temp_dir(sys.argv[1]); (d / 'fork.sock').write_text('x')\n"
+        "print(d, flush=True); time.sleep(120)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(parent)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    return proc, Path(proc.stdout.readline().strip())
+
+
+def test_temp_folders_of_a_killed_grader_are_swept_and_a_live_ones_kept(tmp_path):
+    from course_lib.grading.tempdirs import clean_stale_temp_dirs
+
+    killed, stale = _hold_temp_dir(tmp_path)
+    alive, kept = _hold_temp_dir(tmp_path)
+    try:
+        killed.kill()  # SIGKILL: no cleanup of its own
+        killed.wait()
+        assert stale.is_dir() and (stale / "fork.sock").exists()
+        # a folder named for this (live) pid but another start time: the pid was reused
+        reused = tmp_path / f"course-grading-{os.getpid()}-1-0123abcd"
+        reused.mkdir()
+        other = tmp_path / "course-grading-notours"  # not our naming: never touched
+        other.mkdir()
+        link = tmp_path / "course-grading-999999-5-0123abcd"  # a link named like ours
+        link.symlink_to(other)
+        removed = clean_stale_temp_dirs(tmp_path)
+        assert sorted(removed) == sorted([stale, reused])
+        assert not stale.exists() and not reused.exists()
+        assert kept.is_dir() and other.is_dir() and link.is_symlink()
+    finally:
+        alive.kill()
+        alive.wait()
+    assert clean_stale_temp_dirs(tmp_path) == [kept]
+
+
+def test_the_grade_command_sweeps_stale_temp_folders(tmp_path):
+    import shutil
+    import tempfile
+
+    # a short TMPDIR of its own (the fork server's socket path must stay under 108 bytes)
+    scratch = Path(tempfile.mkdtemp(prefix="sweep-", dir="/tmp"))
+    try:
+        killed, stale = _hold_temp_dir(scratch)
+        killed.kill()
+        killed.wait()
+        sub = write(tmp_path / "alice.ipynb", with_answer("ex01", "forward", FORWARD_OK))
+        env = dict(os.environ, TMPDIR=str(scratch))
+        cmd = [sys.executable, "-m", "course_lib.grading", "grade", "ex01", str(sub), "--source",
+               str(SOLUTIONS), "--db", str(tmp_path / "g.sqlite"), "--quiet"]  # fmt: skip
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert not stale.exists()
+        assert f"removed {stale}" in proc.stderr
+        # the grade command's own temp folders are gone too when it ends normally
+        assert [p.name for p in scratch.iterdir()] == []
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _read_in_thread(path, **kwargs):
@@ -317,3 +380,145 @@ def test_an_error_attempt_does_not_count_as_already_graded(tmp_path):
     assert book.record(graded) == 2
     assert book.already_graded("ann", "ex01_forward_pass", "f" * 64) == 2
     book.close()
+
+
+def test_a_grader_failure_gets_an_error_row_exit_0_and_a_regrade(tmp_path):
+    # a 5000-term sum in an answer cell makes the grader itself fail today
+    # (RecursionError while reading the code): an error row, exit 0, regraded next time
+    folder = tmp_path / "in"
+    long_sum = "+".join(["1"] * 5000)
+    write(folder / "deep.ipynb", with_answer("ex01", "forward", FORWARD_OK + f"_z = {long_sum}\n"))
+    write(folder / "ok.ipynb", with_answer("ex01", "forward", FORWARD_OK))
+    db = tmp_path / "g.sqlite"
+    first = grade("ex01", folder, "--source", SOLUTIONS, "--db", db, cwd=tmp_path)
+    assert "grader error on" in first.stderr
+    again = grade("ex01", folder, "--source", SOLUTIONS, "--db", db, cwd=tmp_path)
+    assert again.returncode == 0
+    table = rows(db, "SELECT learner, attempt, status, score FROM submissions ORDER BY 1, 2")
+    assert table == [("deep", 1, "error", 0.0), ("deep", 2, "error", 0.0), ("ok", 1, "graded", 4.0)]
+
+
+def test_a_gradebook_locked_mid_batch_costs_submissions_not_the_batch(tmp_path):
+    import threading
+
+    from course_lib.grading.assignment import load_assignment
+    from course_lib.grading.batch import Options, grade_batch
+    from course_lib.grading.gradebook import GradebookLocked
+
+    slow = FORWARD_OK.replace("    z1 =", "    import time\n    time.sleep(0.3)\n    z1 =")
+    folder = tmp_path / "in"
+    for name in ("a1", "a2", "a3"):
+        write(folder / f"{name}.ipynb", with_answer("ex01", "forward", f"# {name}\n" + slow))
+    db = tmp_path / "g.sqlite"
+    locked, release = threading.Event(), threading.Event()
+
+    def lock_after_first_row():
+        conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+        while conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0 or (
+            conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] < 1
+        ):
+            time.sleep(0.02)
+        conn.execute("BEGIN EXCLUSIVE")  # what an escaped process did
+        locked.set()
+        release.wait(120)
+        conn.execute("ROLLBACK")
+        conn.close()
+
+    holder = threading.Thread(target=lock_after_first_row, daemon=True)
+    assignment = load_assignment("ex01", str(SOLUTIONS))
+    import io
+
+    out = io.StringIO()
+    options = Options(jobs=1, db=str(db), quiet=True, lock_wait=1.0, seed=1)
+    sqlite3.connect(db).close()
+    holder.start()
+    try:
+        status = grade_batch(assignment, [folder], options, out=out)
+    finally:
+        release.set()
+        holder.join(30)
+    assert locked.is_set()
+    assert status == 1  # two submissions have no row: said so, and the batch went on
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3 and "NOT STORED" not in lines[0]
+    assert all("NOT STORED" in line for line in lines[1:])
+    assert rows(db, "SELECT learner FROM submissions") == [("a1",)]
+    # the rerun, with the lock gone, stores the rest
+    assert grade_batch(assignment, [folder], options, out=io.StringIO()) == 0
+    assert rows(db, "SELECT learner, attempt FROM submissions ORDER BY 1") == [
+        ("a1", 1), ("a2", 1), ("a3", 1)]  # fmt: skip
+    # locked before the batch starts: one clear error, nothing graded, no traceback
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN EXCLUSIVE")
+    try:
+        try:
+            grade_batch(assignment, [folder], Options(db=str(db), lock_wait=0.5, quiet=True))
+        except GradebookLocked as exc:
+            assert f"the gradebook '{db}' is locked by another process" in str(exc)
+        else:
+            raise AssertionError("a locked gradebook was not reported")
+        proc = grade("ex01", folder, "--source", SOLUTIONS, "--db", db, cwd=tmp_path, check=False)
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1
+    assert "is locked by another process (waited 10 s)" in proc.stderr
+
+
+def test_huge_and_malformed_notebooks_cost_a_row_each_not_the_graders_memory(tmp_path):
+    folder = tmp_path / "in"
+    huge = with_answer("ex01", "forward", "x = 1\n" * 2_800_000 + FORWARD_OK)  # 19.6 MB file
+    write(folder / "huge.ipynb", huge)
+    write(folder / "deep.ipynb", "[" * 200_000 + "]" * 200_000)
+    with open(folder / "sparse.ipynb", "wb") as f:
+        f.truncate(21_000_000)  # over the 20 MiB limit: refused without being read
+    write(folder / "ok.ipynb", with_answer("ex01", "forward", FORWARD_OK))
+    db = tmp_path / "g.sqlite"
+    cmd = [sys.executable, "-m", "course_lib.grading", "grade", "ex01", str(folder), "--source",
+           str(SOLUTIONS), "--db", str(db), "--quiet"]  # fmt: skip
+    # the grader and everything it starts, measured from outside: the peak resident memory
+    wrapper = (
+        "import resource, subprocess, sys\n"
+        "code = subprocess.run(sys.argv[1:]).returncode\n"
+        "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    code, peak_kb = proc.stdout.split()[-2:]
+    assert code == "0", proc.stdout
+    assert int(peak_kb) < 1_000_000, f"peak {int(peak_kb) // 1024} MB"  # the issue saw 9.4 GB
+    got = {learner: (status, score) for learner, status, score in
+           rows(db, "SELECT learner, status, score FROM submissions")}  # fmt: skip
+    assert got == {"huge": ("graded", 0.0), "deep": ("graded", 0.0),
+                   "sparse": ("refused", 0.0), "ok": ("graded", 4.0)}  # fmt: skip
+    messages = dict(rows(db, "SELECT learner, message FROM grades WHERE part = 'forward'"))
+    assert "over the 262144 character limit" in messages["huge"]
+    assert "nested too deeply" in messages["deep"]
+    assert "21000000 bytes, over the 20971520 byte limit" in messages["sparse"]
+
+
+def test_a_huge_name_in_an_answer_is_clipped_everywhere_it_is_stored(tmp_path):
+    from course_lib.grading.gradebook import Gradebook
+    from course_lib.grading.grader import PartResult, Result
+
+    book = Gradebook(tmp_path / "unit.sqlite")
+    big = Result("a.ipynb", "b" * 5000, "ex01_forward_pass", 1, "0" * 64,
+                 notes=["class " + "C" * 3_900_000])  # fmt: skip
+    big.parts = [PartResult("relu", 0.0, 1.0, "failed", "E" * 3_900_000)]
+    book.record(big)
+    book.close()
+    ((learner, notes),) = rows(tmp_path / "unit.sqlite", "SELECT learner, notes FROM submissions")
+    (message,) = rows(tmp_path / "unit.sqlite", "SELECT message FROM grades")[0]
+    assert len(learner) == 200 and len(notes) == 2000 and len(message) == 2000
+    assert message.endswith("(3900000 chars)")
+    # end to end: the static check echoes the attribute's name, 200 000 characters of it
+    attribute = "__" + "E" * 200_000 + "__"
+    answer = FORWARD_OK + f"_probe = forward.{attribute}\n"
+    sub = write(tmp_path / "big.ipynb", with_answer("ex01", "forward", answer))
+    db, res, fb = tmp_path / "g.sqlite", tmp_path / "res", tmp_path / "fb"
+    grade("ex01", sub, "--source", SOLUTIONS, "--db", db, "--results", res, "--feedback", fb,
+          cwd=tmp_path)  # fmt: skip
+    (stored,) = rows(db, "SELECT message FROM grades WHERE part = 'forward'")[0]
+    assert "E" * 100 in stored and len(stored) <= 2000
+    assert (res / "big.results.json").stat().st_size < 10_000
+    assert (fb / "big.feedback.md").stat().st_size < 10_000

@@ -1,7 +1,17 @@
-"""Grade many submissions of one assignment: workers in parallel, results written as they finish."""
+"""Grade many submissions of one assignment: workers in parallel, stored in input order.
+
+Every submission found gets a row in the gradebook, a line in the summary, and its
+outputs: graded, or refused with the reason (a symbolic link, a FIFO, a file over the
+size limit). Results are stored in the order the files were given, whatever order the
+workers finish in, so a learner's attempts are numbered in input order. A gradebook
+locked by another process costs the submission that could not be stored, not the batch.
+Exit status: 0 when every submission got its row (whatever its score or status), 1 when
+some did not, 2 for a usage error (raised as ``UsageError`` or ``ValueError``).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import sys
@@ -10,17 +20,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_lib.grading.assignment import Assignment
-from course_lib.grading.gradebook import Gradebook
-from course_lib.grading.grader import Result, file_sha256, grade_submission
+from course_lib.grading.display import MAX_MESSAGE, clip, for_terminal
+from course_lib.grading.gradebook import Gradebook, GradebookLocked
+from course_lib.grading.grader import PartResult, Result, file_sha256, grade_submission
+from course_lib.grading.identity import (
+    Found,
+    Submission,
+    UsageError,
+    assign_learners,
+    find_submissions,
+    learner_of,
+    name_outputs,
+    read_roster,
+)
 from course_lib.grading.progress import Progress
 from course_lib.grading.reports import feedback_markdown, results_json, write_csv, write_json
 from course_lib.grading.sandbox import ForkServer
+from course_lib.grading.tempdirs import clean_stale_temp_dirs
 
-__all__ = ["Options", "grade_batch", "fork_server", "expand", "learner_of"]
+__all__ = ["Options", "UsageError", "grade_batch", "fork_server", "learner_of"]
 
-
-class UsageError(Exception):
-    """A command-line argument is wrong; the message names it."""
+MAX_NOTES = 20  # notes kept per submission
 
 
 @dataclass
@@ -35,56 +55,32 @@ class Options:
     regrade: bool = False
     learner: str | None = None
     quiet: bool = False
+    roster: str | None = None
+    lock_wait: float = 10.0  # seconds to wait for a gradebook another process holds locked
 
 
-def expand(arguments) -> list[Path]:
-    """Files as given; folders become every ``*.ipynb`` under them (checkpoints skipped)."""
-    paths = []
-    for arg in arguments:
-        path = Path(arg)
-        if path.is_dir():
-            paths.extend(
-                p
-                for p in sorted(path.rglob("*.ipynb"))
-                if ".ipynb_checkpoints" not in p.parts and p.is_file()
-            )
-        elif path.is_file():
-            paths.append(path)
-        else:
-            raise UsageError(f"SUBMISSION {arg!r} is neither a file nor a folder")
-    if not paths:
-        raise UsageError("SUBMISSION: no notebooks found in the given folders")
-    return paths
+def bound(result: Result) -> Result:
+    """Clip what a submission could make huge (messages, notes), in place."""
+    for part in result.parts:
+        part.message = clip(part.message, MAX_MESSAGE)
+    notes = [clip(n, MAX_MESSAGE) for n in result.notes[:MAX_NOTES]]
+    if len(result.notes) > MAX_NOTES:
+        notes.append(f"... and {len(result.notes) - MAX_NOTES} more notes")
+    result.notes = notes
+    return result
 
 
-def learner_of(path: Path, assignment: str) -> str:
-    """``alice.ipynb`` is alice's; so are ``alice/ex01_forward_pass.ipynb`` and nbgrader's
-    ``submitted/alice/ex01/ex01_forward_pass.ipynb``: names that are the assignment's are skipped.
-    """
-    prefix = assignment.split("_")[0]
-
-    def is_assignment(name: str) -> bool:
-        return name == prefix or name.startswith(prefix + "_")
-
-    if not is_assignment(path.stem):
-        return path.stem
-    for folder in path.resolve().parents:
-        if folder.name and not is_assignment(folder.name):
-            return folder.name
-    return path.stem
-
-
-def _out_names(paths, learners) -> list[str]:
-    """Output file names: the stem, or ``<learner>__<stem>`` when stems repeat, then numbered."""
-    stems = [p.stem for p in paths]
-    pairs = zip(stems, learners, strict=True)
-    names = [s if stems.count(s) == 1 else f"{who}__{s}" for s, who in pairs]
-    seen: dict[str, int] = {}
-    unique = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        unique.append(name if names.count(name) == 1 else f"{name}__{seen[name]}")
-    return unique
+def refused(assignment: Assignment, sub: Submission) -> Result:
+    """The row of a file that is not graded: every part 0, the reason on each."""
+    fingerprint = hashlib.sha256(f"{sub.path}\0{sub.refused}".encode(errors="replace"))
+    result = Result(
+        str(sub.path), sub.learner, assignment.name, 0, "refused:" + fingerprint.hexdigest(),
+        status="refused", notes=[sub.refused],
+    )  # fmt: skip
+    result.parts = [
+        PartResult(p.grade_id, 0.0, p.points, "failed", sub.refused) for p in assignment.parts
+    ]
+    return result
 
 
 def _write_outputs(result: Result, name: str, options: Options) -> None:
@@ -104,21 +100,17 @@ def fork_server(assignment: Assignment) -> ForkServer:
     )
 
 
-def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.stdout) -> int:
-    """Grade every submission; exit status 0 when each one was graded, whatever its score."""
+def _prepare(assignment: Assignment, arguments, options: Options) -> Found:
     if type(options.jobs) is not int or options.jobs < 1:
         raise UsageError(f"-j must be a positive integer, got {options.jobs!r}")
-    paths = expand(arguments)
-    if options.learner and len(paths) != 1:
+    if options.learner is not None and options.roster is not None:
+        raise UsageError("--learner and --roster both name learners; use one of them")
+    found = find_submissions(arguments)
+    if options.learner is not None and len(found.submissions) != 1:
         raise UsageError("--learner names the learner of one SUBMISSION; several were given")
-    learners = [options.learner or learner_of(p, assignment.name) for p in paths]
-    names = _out_names(paths, learners)
-    for who in sorted({w for w in learners if learners.count(w) > 1}):
-        print(
-            f"note: learner {who!r} has {learners.count(who)} files in this batch; they are "
-            "graded as successive attempts (use one file per learner, or rename them)",
-            file=sys.stderr,
-        )
+    roster = read_roster(options.roster) if options.roster is not None else None
+    assign_learners(found, assignment.name, roster, options.learner)
+    name_outputs(found.submissions)
     for option, folder in (("--results", options.results), ("--feedback", options.feedback)):
         if folder:
             try:
@@ -127,49 +119,127 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
                 raise UsageError(f"{option} must be a folder; {folder!r}: {exc.strerror}") from None
     if options.csv and not Path(options.csv).resolve().parent.is_dir():
         raise UsageError(f"--csv {options.csv!r}: its folder does not exist")
-    book = Gradebook(options.db)
-    todo, results = [], {}
-    for i, (path, learner) in enumerate(zip(paths, learners, strict=True)):
-        attempt = book.already_graded(learner, assignment.name, file_sha256(path))
-        if attempt is not None and not options.regrade:
-            results[i] = book.load(learner, assignment.name, attempt)
-            results[i].notes.append(f"(already graded as attempt {attempt}; not regraded)")
-            _write_outputs(results[i], names[i], options)
-        else:
-            todo.append(i)
+    return found
+
+
+class _InOrder:
+    """Stores finished results in input order: each as soon as every earlier one is stored."""
+
+    def __init__(self, order: list[int], store):
+        self.order, self.store, self.next, self.waiting = order, store, 0, {}
+
+    def finished(self, i: int, result: Result) -> None:
+        self.waiting[i] = result
+        while self.next < len(self.order) and self.order[self.next] in self.waiting:
+            j = self.order[self.next]
+            self.store(j, self.waiting.pop(j))
+            self.next += 1
+
+
+def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.stdout) -> int:
+    """Grade every submission; exit status 0 when each one got its row, whatever its score."""
+    found = _prepare(assignment, arguments, options)
+    subs = found.submissions
+    for path in clean_stale_temp_dirs():
+        print(f"note: removed {path}, left by a grader that was killed", file=sys.stderr)
+    book = Gradebook(options.db, lock_wait=options.lock_wait)
+    results: dict[int, Result] = {}
+    unstored: dict[int, str] = {}
     quiet = open(os.devnull, "w") if options.quiet else None  # noqa: SIM115
-    progress = Progress(len(paths), assignment.name, stream=quiet)
-    for _ in results:
-        progress.update("(already graded)")
+    progress = Progress(len(subs), assignment.name, stream=quiet)
     base_seed = options.seed if options.seed is not None else secrets.randbits(31)
+
+    def store(i: int, result: Result) -> None:
+        results[i] = result
+        try:
+            book.record(result)  # one transaction per submission
+        except GradebookLocked as exc:
+            unstored[i] = str(exc)
+        _write_outputs(result, subs[i].name, options)
+
     try:
-        if todo:
+        todo, ready = [], {}
+        for i, sub in enumerate(subs):
+            if sub.refused:
+                ready[i] = refused(assignment, sub)
+                sha = ready[i].sha256
+            else:
+                sha = file_sha256(sub.path)
+            try:
+                attempt = book.already_graded(sub.learner, assignment.name, sha)
+            except GradebookLocked:
+                attempt = None  # grade it; storing it will say whether the lock is gone
+            if attempt is not None and not options.regrade:
+                results[i] = book.load(sub.learner, assignment.name, attempt)
+                results[i].notes.append(f"(already graded as attempt {attempt}; not regraded)")
+                _write_outputs(results[i], sub.name, options)
+                progress.update("(already graded)")
+                ready.pop(i, None)
+            else:
+                todo.append(i)
+        in_order = _InOrder(todo, store)
+        for i, result in ready.items():
+            in_order.finished(i, result)
+            progress.update(f"{for_terminal(subs[i].learner)}: refused")
+        grading = [i for i in todo if i not in ready]
+        if grading:
             with fork_server(assignment) as server:
                 pool = ThreadPoolExecutor(options.jobs)
+                futures = {
+                    pool.submit(
+                        grade_submission, assignment, subs[i].path, server,
+                        learner=subs[i].learner, seed=base_seed + i, timeout=options.timeout,
+                    ): i
+                    for i in grading
+                }  # fmt: skip
+                handled = set()
                 try:
-                    futures = {
-                        pool.submit(
-                            grade_submission, assignment, paths[i], server,
-                            learner=learners[i], seed=base_seed + i, timeout=options.timeout,
-                        ): i
-                        for i in todo
-                    }  # fmt: skip
                     for future in as_completed(futures):
+                        handled.add(future)
                         i = futures[future]
-                        results[i] = result = future.result()
-                        book.record(result)  # one transaction per submission
-                        _write_outputs(result, names[i], options)
-                        progress.update(f"{learners[i]}: {result.score:g}/{result.max_score:g}")
+                        result = bound(future.result())
+                        in_order.finished(i, result)
+                        who = for_terminal(subs[i].learner)
+                        progress.update(f"{who}: {result.score:g}/{result.max_score:g}")
                 finally:  # on Ctrl-C: drop what has not started, let running ones end
                     pool.shutdown(wait=True, cancel_futures=True)
+                    for future, i in futures.items():  # and store, in order, what ended
+                        if future not in handled and future.done() and not future.cancelled():
+                            in_order.finished(i, bound(future.result()))
         if options.csv:
-            write_csv(book.latest(assignment.name), options.csv)
+            try:
+                write_csv(book.latest(assignment.name), options.csv)
+            except GradebookLocked as exc:
+                print(f"error: the CSV was not written: {exc}", file=sys.stderr)
+                unstored[-1] = str(exc)
     finally:
         book.close()
-    for i in range(len(paths)):
+    return _summary(subs, results, unstored, found, out)
+
+
+def _summary(subs, results, unstored, found: Found, out) -> int:
+    for i, sub in enumerate(subs):
         r = results[i]
-        print(f"{r.score:6g} / {r.max_score:g}  {r.learner:20s} {paths[i]}", file=out)
-    errors = [results[i] for i in results if results[i].status != "graded"]
-    for r in errors:
-        print(f"grader error on {r.path}: {r.parts[0].message}", file=sys.stderr)
-    return 0 if not errors else 1
+        who, path = for_terminal(sub.learner), for_terminal(sub.path)
+        line = f"{r.score:6g} / {r.max_score:g}  {who:20s} {path}"
+        if r.status == "refused":
+            line += f"  ({for_terminal(sub.refused)})"
+        elif r.status != "graded":
+            line += f"  (status {r.status}: a rerun grades it again)"
+        if i in unstored:
+            line += "  (NOT STORED in the gradebook)"
+        print(line, file=out)
+    for path, why in found.skipped:
+        print(f"skipped: {for_terminal(path)}: {for_terminal(why)}", file=out)
+    for note in found.notes:
+        print(f"note: {for_terminal(note)}", file=out)
+    for _, r in sorted(results.items()):
+        if r.status == "error":
+            message = r.parts[0].message if r.parts else "no reason recorded"
+            print(
+                f"grader error on {for_terminal(r.path)}: {for_terminal(message)}", file=sys.stderr
+            )
+    for i, why in sorted(unstored.items()):
+        what = "the CSV" if i < 0 else for_terminal(subs[i].path)
+        print(f"error: {what} has no row in the gradebook: {for_terminal(why)}", file=sys.stderr)
+    return 1 if unstored else 0
