@@ -522,3 +522,37 @@ def test_a_huge_name_in_an_answer_is_clipped_everywhere_it_is_stored(tmp_path):
     assert "E" * 100 in stored and len(stored) <= 2000
     assert (res / "big.results.json").stat().st_size < 10_000
     assert (fb / "big.feedback.md").stat().st_size < 10_000
+
+
+def test_sigterm_stops_the_batch_and_leaves_no_temp_folder(tmp_path):
+    import shutil
+    import tempfile
+
+    slow = FORWARD_OK.replace("    z1 =", "    import time\n    time.sleep(0.1)\n    z1 =")
+    folder = tmp_path / "in"
+    for i in range(6):
+        write(folder / f"l{i}.ipynb", with_answer("ex01", "forward", f"# {i}\n" + slow))
+    db = tmp_path / "g.sqlite"
+    scratch = Path(tempfile.mkdtemp(prefix="term-", dir="/tmp"))  # short: the socket path
+    try:
+        cmd = [sys.executable, "-m", "course_lib.grading", "grade", "ex01", str(folder),
+               "--source", str(SOLUTIONS), "--db", str(db), "-j", "1", "--quiet"]  # fmt: skip
+        env = dict(os.environ, TMPDIR=str(scratch))
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if db.exists() and rows(db, "SELECT COUNT(*) FROM submissions")[0][0] >= 1:
+                    break
+            except sqlite3.OperationalError:
+                pass
+            time.sleep(0.05)
+        assert [p.name[:15] for p in scratch.iterdir()] == ["course-grading-"]  # in use
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130 and b"run the same command again" in err
+        assert list(scratch.iterdir()) == []
+        stored = rows(db, "SELECT COUNT(*) FROM submissions")[0][0]
+        assert 1 <= stored < 6 and rows(db, "SELECT COUNT(*) FROM grades")[0][0] == 2 * stored
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from course_lib._cli import OneLineParser
@@ -26,6 +27,10 @@ def _jobs(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return int(text)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def parser() -> argparse.ArgumentParser:
@@ -83,6 +88,8 @@ def main(argv=None) -> int:
             write_csv(book.latest(args.assignment), args.csv)
             book.close()
             return 0
+        # SIGTERM stops a batch as Ctrl-C does: running submissions end, temp folders go
+        signal.signal(signal.SIGTERM, _interrupt)
         assignment = load_assignment(args.assignment, args.source)
         options = Options(
             jobs=args.jobs, db=args.db, results=args.results, feedback=args.feedback,

@@ -144,7 +144,8 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
         print(f"note: removed {path}, left by a grader that was killed", file=sys.stderr)
     book = Gradebook(options.db, lock_wait=options.lock_wait)
     results: dict[int, Result] = {}
-    unstored: dict[int, str] = {}
+    unstored: dict[int, str] = {}  # submissions that got no row, and why
+    csv_failed = ""
     quiet = open(os.devnull, "w") if options.quiet else None  # noqa: SIM115
     progress = Progress(len(subs), assignment.name, stream=quiet)
     base_seed = options.seed if options.seed is not None else secrets.randbits(31)
@@ -162,21 +163,14 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
         for i, sub in enumerate(subs):
             if sub.refused:
                 ready[i] = refused(assignment, sub)
-                sha = ready[i].sha256
-            else:
-                sha = file_sha256(sub.path)
-            try:
-                attempt = book.already_graded(sub.learner, assignment.name, sha)
-            except GradebookLocked:
-                attempt = None  # grade it; storing it will say whether the lock is gone
-            if attempt is not None and not options.regrade:
-                results[i] = book.load(sub.learner, assignment.name, attempt)
-                results[i].notes.append(f"(already graded as attempt {attempt}; not regraded)")
-                _write_outputs(results[i], sub.name, options)
-                progress.update("(already graded)")
-                ready.pop(i, None)
-            else:
+            earlier = None if options.regrade else _stored(book, assignment, sub, ready.get(i))
+            if earlier is None:
                 todo.append(i)
+                continue
+            results[i] = earlier
+            _write_outputs(earlier, sub.name, options)
+            progress.update("(already graded)")
+            ready.pop(i, None)
         in_order = _InOrder(todo, store)
         for i, result in ready.items():
             in_order.finished(i, result)
@@ -210,11 +204,30 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
             try:
                 write_csv(book.latest(assignment.name), options.csv)
             except GradebookLocked as exc:
-                print(f"error: the CSV was not written: {exc}", file=sys.stderr)
-                unstored[-1] = str(exc)
+                csv_failed = f"error: --csv {options.csv!r} was not written: {exc}"
     finally:
         book.close()
-    return _summary(subs, results, unstored, found, out)
+        if quiet is not None:
+            quiet.close()
+    status = _summary(subs, results, unstored, found, out)
+    if csv_failed:
+        print(for_terminal(csv_failed), file=sys.stderr)
+        return 1
+    return status
+
+
+def _stored(book: Gradebook, assignment: Assignment, sub: Submission, refusal) -> Result | None:
+    """The stored result of this very file (graded, or refused for the same reason), if any."""
+    sha = refusal.sha256 if refusal is not None else file_sha256(sub.path)
+    try:
+        attempt = book.already_graded(sub.learner, assignment.name, sha)
+        if attempt is None:
+            return None
+        result = book.load(sub.learner, assignment.name, attempt)
+    except GradebookLocked:
+        return None  # grade it; storing it will say whether the lock is gone
+    result.notes.append(f"(already graded as attempt {attempt}; not regraded)")
+    return result
 
 
 def _summary(subs, results, unstored, found: Found, out) -> int:
@@ -240,6 +253,6 @@ def _summary(subs, results, unstored, found: Found, out) -> int:
                 f"grader error on {for_terminal(r.path)}: {for_terminal(message)}", file=sys.stderr
             )
     for i, why in sorted(unstored.items()):
-        what = "the CSV" if i < 0 else for_terminal(subs[i].path)
-        print(f"error: {what} has no row in the gradebook: {for_terminal(why)}", file=sys.stderr)
+        path = for_terminal(subs[i].path)
+        print(f"error: {path} has no row in the gradebook: {for_terminal(why)}", file=sys.stderr)
     return 1 if unstored else 0
