@@ -173,3 +173,17 @@ def test_long_formula_and_control_character_names_are_stored_and_shown_safely(tm
     assert "\x1b" not in feedback and "eve\\n\\x1b[2Jfake" in feedback
     eve = next(p for p in res.iterdir() if p.name.startswith("eve"))
     assert json.loads(eve.read_text())["score"] == 0.0
+
+
+def test_the_progress_bar_shows_control_characters_escaped():
+    import io
+
+    from course_lib.grading.progress import Progress
+
+    log = io.StringIO()  # not a terminal: one line per tenth
+    bar = Progress(2, "ex01", stream=log)
+    bar.update("eve\n\x1b[2J\rfake: 4/4")
+    bar.update("bob: 0/4")
+    lines = log.getvalue().split("\n")
+    assert len(lines) == 3 and lines[2] == ""  # two lines, each ended once
+    assert lines[0].endswith("eve\\n\\x1b[2J\\rfake: 4/4") and "\x1b" not in log.getvalue()

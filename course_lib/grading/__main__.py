@@ -97,8 +97,8 @@ def main(argv=None) -> int:
             learner=args.learner, quiet=args.quiet, roster=args.roster,
         )  # fmt: skip
         return grade_batch(assignment, args.submissions, options)
-    except GradebookLocked as exc:  # nothing could be stored: no submission got its row
-        print(f"error: {exc}; nothing was graded, run the command again later", file=sys.stderr)
+    except GradebookLocked as exc:  # nothing could be read or stored
+        print(f"error: {exc}; nothing was done, run the command again later", file=sys.stderr)
         return 1
     except (AssignmentError, UsageError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
