@@ -337,6 +337,15 @@ TAMPERING = [
     ("CREATE TABLE stash (x)", "table 'stash'"),
     ("ALTER TABLE grades ADD COLUMN extra TEXT", "table 'grades' has columns"),
     ("CREATE INDEX by_score ON grades(score)", "index 'by_score' on 'grades'"),
+    # the same columns, rebuilt so that 'Alice' and 'alice' are one learner
+    ("ALTER TABLE submissions RENAME TO old; CREATE TABLE submissions ("
+     "learner TEXT NOT NULL COLLATE NOCASE, assignment TEXT NOT NULL, attempt INTEGER NOT NULL, "
+     "path TEXT NOT NULL, sha256 TEXT NOT NULL, seed INTEGER NOT NULL, status TEXT NOT NULL, "
+     "score REAL NOT NULL, max_score REAL NOT NULL, notes TEXT NOT NULL, "
+     "duration REAL NOT NULL, graded_at TEXT NOT NULL, "
+     "PRIMARY KEY (learner, assignment, attempt)); "
+     "INSERT INTO submissions SELECT * FROM old; DROP TABLE old",
+     "table 'submissions' has clauses COLLATE, NOCASE"),
 ]  # fmt: skip
 
 
@@ -351,7 +360,7 @@ def test_a_gradebook_holding_what_the_grader_did_not_create_is_refused(tmp_path)
         db = tmp_path / f"tampered{i}.sqlite"
         shutil.copy(clean, db)
         with sqlite3.connect(db) as conn:
-            conn.execute(sql)
+            conn.executescript(sql)
         proc = grade("ex01", sub, "--source", SOLUTIONS, "--db", db, "--regrade", cwd=tmp_path,
                      check=False)  # fmt: skip
         assert proc.returncode == 2, (sql, proc.stderr)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import sqlite3
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -154,7 +155,7 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
         results[i] = result
         try:
             book.record(result)  # one transaction per submission
-        except GradebookLocked as exc:
+        except (GradebookLocked, sqlite3.Error) as exc:  # reported; the batch goes on
             unstored[i] = str(exc)
         _write_outputs(result, subs[i].name, options)
 

@@ -15,6 +15,7 @@ seconds, then ``GradebookLocked`` says so.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from datetime import datetime, timezone
@@ -54,8 +55,9 @@ class GradebookLocked(GradebookError):
     """Another process held the gradebook locked for longer than we waited."""
 
 
-def _reference() -> tuple[set, dict]:
-    """What SCHEMA creates: its (type, name, table) entries and each table's columns."""
+def _reference() -> tuple[set, dict, dict]:
+    """What SCHEMA creates: its (type, name, table) entries, each table's columns, and the
+    words of each table's CREATE statement."""
     db = sqlite3.connect(":memory:")
     try:
         db.executescript(SCHEMA)
@@ -64,14 +66,15 @@ def _reference() -> tuple[set, dict]:
         db.close()
 
 
-def _layout(db) -> tuple[set, dict]:
+def _layout(db) -> tuple[set, dict, dict]:
     entries = set(db.execute("SELECT type, name, tbl_name FROM sqlite_master"))
-    columns = {
-        name: db.execute(f'PRAGMA table_xinfo("{name}")').fetchall()
-        for kind, name, _ in entries
-        if kind == "table" and '"' not in name
+    tables = [name for kind, name, _ in entries if kind == "table" and '"' not in name]
+    columns = {name: db.execute(f'PRAGMA table_xinfo("{name}")').fetchall() for name in tables}
+    words = {
+        name: set(re.findall(r"[A-Z_]+", (sql or "").upper()))
+        for name, sql in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
     }
-    return entries, columns
+    return entries, columns, words
 
 
 def _is_lock(exc: sqlite3.OperationalError) -> bool:
@@ -123,8 +126,8 @@ class Gradebook:
                 pause = min(pause * 2, 1.0)
 
     def _open(self) -> None:
-        entries, columns = _layout(self.db)
-        want_entries, want_columns = _reference()
+        entries, columns, words = _layout(self.db)
+        want_entries, want_columns, want_words = _reference()
         extra = sorted(
             entries - want_entries - {e for e in entries if e[1].startswith("sqlite_stat")}
         )
@@ -137,6 +140,10 @@ class Gradebook:
             if len(have) < len(want) and want[: len(have)] == have:
                 continue  # an older gradebook: the new columns are added below
             found.append(f"table {table!r} has columns {[c[1] for c in have]}")
+        for table, have in words.items():
+            clauses = sorted(have - want_words.get(table, have))  # CHECK, COLLATE, GENERATED...
+            if clauses:
+                found.append(f"table {table!r} has clauses {', '.join(clauses)}")
         if found:
             raise GradebookError(
                 f"--db {self.path!r} has an unexpected schema ({'; '.join(found)}); "
