@@ -96,8 +96,7 @@ def _named(name: str, assignment: str) -> str | None:
 def _effective_root(path: Path, root: Path | None) -> Path:
     """The folder the layout rule starts from: the given folder, or nbgrader's ``submitted/``
     when it appears deeper, or the file's own folder."""
-    parents = list(reversed(path.parents))  # shallowest first
-    for folder in reversed(parents):  # deepest first
+    for folder in path.parents:  # deepest first
         if folder.name in NBGRADER_ROOTS and (root is None or folder.is_relative_to(root)):
             return folder
     return root if root is not None else path.parent
