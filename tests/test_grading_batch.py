@@ -565,3 +565,20 @@ def test_sigterm_stops_the_batch_and_leaves_no_temp_folder(tmp_path):
         assert 1 <= stored < 6 and rows(db, "SELECT COUNT(*) FROM grades")[0][0] == 2 * stored
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def test_an_output_file_that_cannot_be_written_is_reported_and_the_batch_goes_on(tmp_path):
+    folder = tmp_path / "in"
+    write(folder / "alice.ipynb", with_answer("ex01", "forward", FORWARD_OK))
+    write(folder / "bob.ipynb", with_answer("ex01", "forward", FORWARD_OK))
+    fb = tmp_path / "fb"
+    (fb / "alice.feedback.md").mkdir(parents=True)  # a folder where alice's file should go
+    db = tmp_path / "g.sqlite"
+    proc = grade("ex01", folder, "--source", SOLUTIONS, "--db", db, "--feedback", fb,
+                 cwd=tmp_path, check=False)  # fmt: skip
+    assert proc.returncode == 1
+    assert f"error: the output files of {folder / 'alice.ipynb'} were not written" in proc.stderr
+    assert "Is a directory" in proc.stderr
+    assert "Score: **4 / 4**" in (fb / "bob.feedback.md").read_text()
+    assert rows(db, "SELECT learner, score FROM submissions ORDER BY 1") == [
+        ("alice", 4.0), ("bob", 4.0)]  # fmt: skip

@@ -5,8 +5,9 @@ outputs: graded, or refused with the reason (a symbolic link, a FIFO, a file ove
 size limit). Results are stored in the order the files were given, whatever order the
 workers finish in, so a learner's attempts are numbered in input order. A gradebook
 locked by another process costs the submission that could not be stored, not the batch.
-Exit status: 0 when every submission got its row (whatever its score or status), 1 when
-some did not, 2 for a usage error (raised as ``UsageError`` or ``ValueError``).
+Exit status: 0 when every submission got its row (whatever its score or status) and the
+output files asked for; 1 when some did not (each is reported, and the batch goes on); 2
+for a usage error (raised as ``UsageError`` or ``ValueError``).
 """
 
 from __future__ import annotations
@@ -84,13 +85,18 @@ def refused(assignment: Assignment, sub: Submission) -> Result:
     return result
 
 
-def _write_outputs(result: Result, name: str, options: Options) -> None:
-    if options.results:
-        write_json(results_json(result), Path(options.results) / f"{name}.results.json")
-    if options.feedback:
-        Path(options.feedback, f"{name}.feedback.md").write_text(
-            feedback_markdown(result), encoding="utf-8"
-        )
+def _write_outputs(result: Result, name: str, options: Options) -> str | None:
+    """Write the submission's results and feedback files; why not, if they could not be."""
+    try:
+        if options.results:
+            write_json(results_json(result), Path(options.results) / f"{name}.results.json")
+        if options.feedback:
+            Path(options.feedback, f"{name}.feedback.md").write_text(
+                feedback_markdown(result), encoding="utf-8"
+            )
+    except OSError as exc:
+        return f"{exc.strerror or exc}: {exc.filename}"
+    return None
 
 
 def fork_server(assignment: Assignment) -> ForkServer:
@@ -146,6 +152,7 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
     book = Gradebook(options.db, lock_wait=options.lock_wait)
     results: dict[int, Result] = {}
     unstored: dict[int, str] = {}  # submissions that got no row, and why
+    unwritten: dict[int, str | None] = {}  # submissions whose output files failed, and why
     csv_failed = ""
     quiet = open(os.devnull, "w") if options.quiet else None  # noqa: SIM115
     progress = Progress(len(subs), assignment.name, stream=quiet)
@@ -157,7 +164,7 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
             book.record(result)  # one transaction per submission
         except (GradebookLocked, sqlite3.Error) as exc:  # reported; the batch goes on
             unstored[i] = str(exc)
-        _write_outputs(result, subs[i].name, options)
+        unwritten[i] = _write_outputs(result, subs[i].name, options)
 
     try:
         todo, ready = [], {}
@@ -169,7 +176,7 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
                 todo.append(i)
                 continue
             results[i] = earlier
-            _write_outputs(earlier, sub.name, options)
+            unwritten[i] = _write_outputs(earlier, sub.name, options)
             progress.update("(already graded)")
             ready.pop(i, None)
         in_order = _InOrder(todo, store)
@@ -211,10 +218,14 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
         if quiet is not None:
             quiet.close()
     status = _summary(subs, results, unstored, found, out)
+    failed = [(i, why) for i, why in sorted(unwritten.items()) if why]
+    for i, why in failed:
+        path = for_terminal(subs[i].path)
+        print(f"error: the output files of {path} were not written: {for_terminal(why)}",
+              file=sys.stderr)  # fmt: skip
     if csv_failed:
         print(for_terminal(csv_failed), file=sys.stderr)
-        return 1
-    return status
+    return 1 if failed or csv_failed else status
 
 
 def _stored(book: Gradebook, assignment: Assignment, sub: Submission, refusal) -> Result | None:
