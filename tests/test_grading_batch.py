@@ -236,17 +236,21 @@ def test_temp_folders_of_a_killed_grader_are_swept_and_a_live_ones_kept(tmp_path
         killed.kill()  # SIGKILL: no cleanup of its own
         killed.wait()
         assert stale.is_dir() and (stale / "fork.sock").exists()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
         # a folder named for this (live) pid but another start time: the pid was reused
-        reused = tmp_path / f"course-grading-{os.getpid()}-1-0123abcd"
+        reused = tmp_path / f"course-grading-{os.getpid()}-1-{namespace}-0123abcd"
         reused.mkdir()
         other = tmp_path / "course-grading-notours"  # not our naming: never touched
         other.mkdir()
-        link = tmp_path / "course-grading-999999-5-0123abcd"  # a link named like ours
+        link = tmp_path / f"course-grading-999999-5-{namespace}-0123abcd"  # a link, not a folder
         link.symlink_to(other)
+        # pid 999999 in another pid namespace (a container sharing /tmp): not ours to judge
+        foreign = tmp_path / f"course-grading-999999-5-{namespace + 1}-0123abcd"
+        foreign.mkdir()
         removed = clean_stale_temp_dirs(tmp_path)
         assert sorted(removed) == sorted([stale, reused])
         assert not stale.exists() and not reused.exists()
-        assert kept.is_dir() and other.is_dir() and link.is_symlink()
+        assert kept.is_dir() and other.is_dir() and link.is_symlink() and foreign.is_dir()
     finally:
         alive.kill()
         alive.wait()

@@ -1,7 +1,9 @@
 """The grader's temporary folders: named after the process that owns them, swept when it is gone.
 
-A folder is ``<tmp>/course-grading-<pid>-<start>-<random>``: ``pid`` and ``start`` (the
-process's start time from ``/proc``, so a reused pid does not look alive) name its owner.
+A folder is ``<tmp>/course-grading-<pid>-<start>-<ns>-<random>``: ``pid`` and ``start`` (the
+process's start time from ``/proc``, so a reused pid does not look alive) name its owner,
+and ``ns`` its pid namespace (a container sharing ``/tmp`` sees other pids: its folders are
+never judged from here).
 A grader killed by SIGKILL cannot clean up after itself; the next run does, with
 ``clean_stale_temp_dirs()``. Only folders of this shape, owned by this OS user, whose owner
 process is gone, are removed; nothing is followed through a symbolic link.
@@ -28,7 +30,15 @@ from pathlib import Path
 __all__ = ["PREFIX", "make_temp_dir", "clean_stale_temp_dirs", "remove_temp_dir"]
 
 PREFIX = "course-grading-"
-_NAME = re.compile(r"course-grading-(\d+)-(\d+)-[0-9a-f]{8}")
+_NAME = re.compile(r"course-grading-(\d+)-(\d+)-(\d+)-[0-9a-f]{8}")
+
+
+def _pid_namespace() -> int:
+    """The inode of this process's pid namespace (0 when unknown)."""
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return 0
 
 
 def _start_time(pid: int) -> int:
@@ -67,8 +77,9 @@ def make_temp_dir(parent=None) -> Path:
     parent = Path(parent if parent is not None else tempfile.gettempdir())
     pid = os.getpid()
     start = max(_start_time(pid), 0)
+    owner = f"{pid}-{start}-{_pid_namespace()}"
     for _ in range(100):
-        path = parent / f"{PREFIX}{pid}-{start}-{secrets.token_hex(4)}"
+        path = parent / f"{PREFIX}{owner}-{secrets.token_hex(4)}"
         try:
             path.mkdir(mode=0o700)
         except FileExistsError:
@@ -83,17 +94,18 @@ def remove_temp_dir(path) -> None:
 
 
 def clean_stale_temp_dirs(parent=None) -> list[Path]:
-    """Remove this user's grader folders whose owning process has ended; returns them."""
+    """Remove the grader folders of this user and pid namespace whose owning process has
+    ended; returns them."""
     parent = Path(parent if parent is not None else tempfile.gettempdir())
     removed = []
     try:
         entries = list(os.scandir(parent))
     except OSError:
         return removed
-    uid = os.getuid()
+    uid, namespace = os.getuid(), _pid_namespace()
     for entry in entries:
         match = _NAME.fullmatch(entry.name)
-        if not match:
+        if not match or int(match[3]) != namespace:
             continue
         try:
             info = entry.stat(follow_symlinks=False)
