@@ -187,3 +187,16 @@ def test_the_progress_bar_shows_control_characters_escaped():
     lines = log.getvalue().split("\n")
     assert len(lines) == 3 and lines[2] == ""  # two lines, each ended once
     assert lines[0].endswith("eve\\n\\x1b[2J\\rfake: 4/4") and "\x1b" not in log.getvalue()
+
+
+def test_a_folder_with_nothing_gradable_says_what_it_skipped(tmp_path):
+    folder = tmp_path / "in"
+    elsewhere = write(tmp_path / "elsewhere" / "eve.ipynb", honest())
+    folder.mkdir()
+    (folder / "linked").symlink_to(elsewhere.parent)
+    proc = grade("ex01", folder, "--source", SOLUTIONS, cwd=tmp_path, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "error: SUBMISSION: no notebooks found in the given folders (1 other entries skipped, "
+        f"e.g. {folder / 'linked'}: a symbolic link to a folder, not followed)\n"
+    )

@@ -199,7 +199,13 @@ def find_submissions(arguments) -> Found:
             seen[key] = str(full)
             found.submissions.append(Submission(full, root, refused=_refusal(info, full)))
     if not found.submissions:
-        raise UsageError("SUBMISSION: no notebooks found in the given folders")
+        seen_else = ""
+        if found.skipped:
+            path, why = found.skipped[0]
+            seen_else = f" ({len(found.skipped)} other entries skipped, e.g. {path}: {why})"
+        raise UsageError(
+            for_terminal(f"SUBMISSION: no notebooks found in the given folders{seen_else}")
+        )
     return found
 
 
