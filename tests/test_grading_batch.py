@@ -184,6 +184,8 @@ def test_learner_names_in_common_layouts():
     assert learner_of(Path("in/alice/ex04_chain_rule.ipynb"), name) == "alice"
     assert learner_of(Path("submitted/bob/ex04/ex04_chain_rule.ipynb"), name) == "bob"
     assert learner_of(Path("submitted/bob/ex04_chain_rule/ex04.ipynb"), name) == "bob"
+    # "josé" saved decomposed (e + combining acute, as macOS does) is the same learner
+    assert learner_of(Path("in/jose\u0301.ipynb"), name) == "jos\u00e9"
     subs = [Submission(Path(p), learner=who) for p, who in
             [("a/ex04.ipynb", "a"), ("b/ex04.ipynb", "b"), ("b/x/ex04.ipynb", "b"),
              ("c.ipynb", "c"), ("b__ex04.ipynb", "b__ex04")]]  # fmt: skip

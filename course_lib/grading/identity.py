@@ -31,6 +31,7 @@ import csv
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,7 +105,12 @@ def _effective_root(path: Path, root: Path | None) -> Path:
 
 def learner_of(path: Path, assignment: str, root: Path | None = None) -> str:
     """The learner of ``path`` by the layout rule above; ``root`` is the folder argument the
-    file was found in (None for a file named on the command line)."""
+    file was found in (None for a file named on the command line). Names are in Unicode NFC,
+    so a name saved decomposed (as macOS does) is the same learner."""
+    return unicodedata.normalize("NFC", _learner_of(path, assignment, root))
+
+
+def _learner_of(path: Path, assignment: str, root: Path | None) -> str:
     base = _effective_root(path, root)
     for folder in path.parent.relative_to(base).parts:
         who = _named(folder, assignment)
@@ -255,9 +261,9 @@ def assign_learners(found: Found, assignment: str, roster=None, learner=None) ->
     for sub in found.submissions:
         key = _identity(sub.path)
         if learner is not None:
-            sub.learner = clip_name(learner)
+            sub.learner = unicodedata.normalize("NFC", clip_name(learner))
         elif key in roster:
-            sub.learner = roster[key]
+            sub.learner = unicodedata.normalize("NFC", roster[key])
             used.add(key)
         else:
             sub.learner = learner_of(sub.path, assignment, sub.root)
