@@ -13,8 +13,7 @@ import json
 import pytest
 
 from course_lib.grading.assignment import load_assignment
-from course_lib.grading.batch import fork_server
-from course_lib.grading.grader import grade_submission
+from course_lib.grading.grader import grade_submission, sandbox_config
 from tests.grading_fixtures.submissions import (
     FORWARD_OK,
     RELU_OK,
@@ -30,8 +29,7 @@ TIMEOUT = 2.0
 @pytest.fixture(scope="module")
 def ex01():
     assignment = load_assignment("ex01", SOLUTIONS)
-    with fork_server(assignment) as server:
-        yield assignment, server
+    yield assignment, sandbox_config(assignment)
 
 
 def grade(ex, tmp_path, content, name="learner"):
@@ -117,19 +115,19 @@ CASES = [
             "    return {'z1': c['z1'], 'a1': c['a1'], 'z2': c['z2'], 'y_hat': float(y_hat[0])}\n"
         ),
         {"relu": 1, "forward": 0},
-        {"forward": "course_lib.mlp"},
+        {"forward": "importing 'course_lib' is not allowed"},
     ),
     (
         "dunder-import-of-course-lib",
         lambda: honest(forward="mlp = __import__('course_lib.mlp')\n" + FORWARD_OK),
         {"relu": 1, "forward": 0},
-        {"forward": "__import__"},
+        {"forward": "importing 'course_lib' is not allowed"},
     ),
     (
         "reads-the-solutions-file",
         lambda: honest(relu="SOLUTION = open('../solutions/ex01_forward_pass.ipynb').read()\n"),
         {"relu": 0, "forward": 3},
-        {"relu": "'open'"},
+        {"relu": "FileNotFoundError"},
     ),
     (
         "infinite-loop-in-function",
@@ -168,7 +166,7 @@ CASES = [
         "os-exit",
         lambda: honest(relu="import os\ndef relu(z):\n    os._exit(0)\n"),
         {"relu": 0, "forward": 3},
-        {"relu": "'os'"},
+        {"relu": "worker process ended"},
     ),
     (
         "output-flood",
@@ -312,8 +310,7 @@ def test_changing_arguments_in_place_is_caught_by_the_grader(tmp_path):
         "    return params\n"
     )
     path = write(tmp_path / "inplace.ipynb", with_answer("ex03", "sgd_step", in_place))
-    with fork_server(assignment) as server:
-        result = grade_submission(assignment, path, server, learner="x", seed=3)
+    result = grade_submission(assignment, path, sandbox_config(assignment), learner="x", seed=3)
     assert scores(result) == {"sgd_step": 0, "train": 3, "learning_rate": 1}
     assert "changed its arguments in place" in message(result, "sgd_step")
 

@@ -7,7 +7,7 @@ import sys
 
 from course_lib._cli import OneLineParser
 from course_lib.grading.assignment import AssignmentError, load_assignment
-from course_lib.grading.batch import Options, UsageError, grade_batch
+from course_lib.grading.batch import Options, SandboxMissing, UsageError, grade_batch
 from course_lib.grading.gradebook import Gradebook
 from course_lib.grading.reports import write_csv
 
@@ -51,6 +51,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--regrade", action="store_true", help="grade again files already graded")
     g.add_argument("--learner", help="the learner's name, for a single SUBMISSION")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run learner code without the OS sandbox: ONLY for notebooks you trust",
+    )
 
     e = sub.add_parser("export", help="write the latest grades from a gradebook as CSV")
     e.add_argument("--db", default="gradebook.sqlite")
@@ -84,10 +89,10 @@ def main(argv=None) -> int:
         options = Options(
             jobs=args.jobs, db=args.db, results=args.results, feedback=args.feedback,
             csv=args.csv, timeout=args.timeout, seed=args.seed, regrade=args.regrade,
-            learner=args.learner, quiet=args.quiet,
+            learner=args.learner, quiet=args.quiet, sandbox=not args.no_sandbox,
         )  # fmt: skip
         return grade_batch(assignment, args.submissions, options)
-    except (AssignmentError, UsageError, ValueError) as exc:
+    except (AssignmentError, UsageError, SandboxMissing, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -9,14 +9,24 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_lib.grading import bwrap
 from course_lib.grading.assignment import Assignment
 from course_lib.grading.gradebook import Gradebook
-from course_lib.grading.grader import Result, file_sha256, grade_submission
+from course_lib.grading.grader import Result, file_sha256, grade_submission, sandbox_config
 from course_lib.grading.progress import Progress
 from course_lib.grading.reports import feedback_markdown, results_json, write_csv, write_json
-from course_lib.grading.sandbox import ForkServer
+from course_lib.grading.tempdirs import clean_stale_temp_dirs
 
-__all__ = ["Options", "grade_batch", "fork_server", "expand", "learner_of"]
+__all__ = ["Options", "grade_batch", "expand", "learner_of", "SandboxMissing", "NO_SANDBOX_WARNING"]
+
+NO_SANDBOX_WARNING = (
+    "warning: --no-sandbox: learner code runs with your rights, your files and your network. "
+    "Use it only for notebooks you trust (your own); results are marked 'sandbox: none'"
+)
+
+
+class SandboxMissing(Exception):
+    """The grading sandbox cannot start on this machine; the message says how to fix it."""
 
 
 class UsageError(Exception):
@@ -35,6 +45,7 @@ class Options:
     regrade: bool = False
     learner: str | None = None
     quiet: bool = False
+    sandbox: bool = True
 
 
 def expand(arguments) -> list[Path]:
@@ -96,18 +107,18 @@ def _write_outputs(result: Result, name: str, options: Options) -> None:
         )
 
 
-def fork_server(assignment: Assignment) -> ForkServer:
-    """The worker fork server for ``assignment``: its preloads, blocked imports and memory."""
-    blocked = tuple(assignment.blocked) + ("course_lib.grading",)
-    return ForkServer(
-        assignment.preload, blocked, assignment.allowed, memory_mb=assignment.memory_mb
-    )
-
-
 def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.stdout) -> int:
     """Grade every submission; exit status 0 when each one was graded, whatever its score."""
     if type(options.jobs) is not int or options.jobs < 1:
         raise UsageError(f"-j must be a positive integer, got {options.jobs!r}")
+    if options.sandbox:
+        problem = bwrap.problem()
+        if problem:
+            raise SandboxMissing(problem)
+    else:
+        print(NO_SANDBOX_WARNING, file=sys.stderr)
+    clean_stale_temp_dirs()
+    config = sandbox_config(assignment, "bwrap" if options.sandbox else "none")
     paths = expand(arguments)
     if options.learner and len(paths) != 1:
         raise UsageError("--learner names the learner of one SUBMISSION; several were given")
@@ -144,12 +155,12 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
     base_seed = options.seed if options.seed is not None else secrets.randbits(31)
     try:
         if todo:
-            with fork_server(assignment) as server:
+            if True:
                 pool = ThreadPoolExecutor(options.jobs)
                 try:
                     futures = {
                         pool.submit(
-                            grade_submission, assignment, paths[i], server,
+                            grade_submission, assignment, paths[i], config,
                             learner=learners[i], seed=base_seed + i, timeout=options.timeout,
                         ): i
                         for i in todo

@@ -74,25 +74,71 @@ def _round_trip(value):
     return decode(json.loads(json.dumps(encode(value))))
 
 
+class _Tripwire:
+    """Stands in for a name a part may not use, while ``check()`` calls the learner's function."""
+
+    def __init__(self, name: str, why: str):
+        self._name, self._why = name, why
+
+    def _refuse(self, *args, **kwargs):
+        raise Fail(f"{self._name} is not available in this part: {self._why}")
+
+    __call__ = _refuse
+
+    def __getattr__(self, attribute):
+        self._refuse()
+
+
 class LocalCaller:
-    """``call`` for a notebook's own functions, with the grader's JSON round trip."""
+    """``call`` for a notebook's own functions, with the grader's JSON round trip.
 
-    def __init__(self, namespace: dict):
+    With a ``rule`` (``rules.Rule``), calls of the part's ``own`` functions are checked as
+    the grader checks them: names the part may not use are replaced by tripwires during the
+    call, and the returned numbers must come from the tool the rule requires.
+    """
+
+    def __init__(self, namespace: dict, rule=None, own=()):
         self.namespace = namespace
+        self.rule, self.own = rule, tuple(own)
 
-    def __call__(self, name: str, *args, **kwargs):
+    def _function(self, name: str):
         fn = self.namespace.get(name)
         if not callable(fn):
             raise LearnerError(f"{name} is not defined as a function")
-        return _round_trip(fn(*_round_trip(list(args)), **_round_trip(kwargs)))
+        return fn
+
+    def _run(self, name: str, args, kwargs):
+        fn = self._function(name)
+        if self.rule is None or name not in self.own:
+            return fn(*args, **kwargs)
+        from course_lib.grading.rules import Recorder, verify  # noqa: PLC0415 - only with a rule
+
+        saved = {}
+        for key, value in list(self.namespace.items()):
+            module = getattr(value, "__module__", None) or getattr(value, "__name__", "")
+            blocked = any(
+                str(module) == b or str(module).startswith(b + ".") for b in self.rule.block
+            )
+            if key in self.rule.hide or (blocked and key != name and not key.startswith("_")):
+                saved[key] = value
+                self.namespace[key] = _Tripwire(key, self.rule.why)
+        try:
+            with Recorder(self.rule.require) as recorder:
+                value = fn(*args, **kwargs)
+        finally:
+            self.namespace.update(saved)
+        problem = verify(self.rule, _round_trip(value), recorder.evidence())
+        if problem:
+            raise Fail(problem)
+        return value
+
+    def __call__(self, name: str, *args, **kwargs):
+        return _round_trip(self._run(name, _round_trip(list(args)), _round_trip(kwargs)))
 
     def with_arguments(self, name: str, *args):
         """``(value, arguments as they are after the call)``: to see in-place changes."""
-        fn = self.namespace.get(name)
-        if not callable(fn):
-            raise LearnerError(f"{name} is not defined as a function")
         sent = _round_trip(list(args))
-        return _round_trip(fn(*sent)), _round_trip(sent)
+        return _round_trip(self._run(name, sent, {})), _round_trip(sent)
 
     def get(self, name: str):
         if name not in self.namespace:
