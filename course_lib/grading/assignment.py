@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_lib.grading import hidden
+from course_lib.grading import hidden, manifest
 from course_lib.grading.notebook import Cell, NotebookError, hidden_code, read_cells
 from course_lib.grading.rules import Rule, rule_for
 
@@ -97,6 +97,10 @@ def load_assignment(name: str, source=None) -> Assignment:
         cells, meta, _ = read_cells(path)
     except NotebookError as exc:
         raise AssignmentError(f"{path}: {exc}") from None
+    try:
+        manifest.verify(path.parent, path.name, cells, meta)
+    except manifest.ManifestError as exc:
+        raise AssignmentError(str(exc)) from None
     settings = meta.get("grading", {})
     parts, hidden_sources = [], []
     for cell in cells:
