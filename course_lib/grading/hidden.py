@@ -170,20 +170,36 @@ def hidden_test(grade_id: str):
 _FLOATS = (float, np.float64)
 
 
-def expect_float(got, want: float, what: str, *, rtol: float = 1e-6, atol: float = 1e-9):
-    """``got`` must be a Python float (or numpy float64) close to ``want``."""
+def _slip(got, slips, rtol, atol) -> str:
+    """`` (it looks like <slip>)`` when ``got`` equals a known slip's value (never the value)."""
+    for name, value in (slips or {}).items():
+        value = np.asarray(value, dtype=float)
+        if np.shape(got) == value.shape and np.allclose(got, value, rtol=rtol, atol=atol):
+            return f": it looks like {name}"
+    return ""
+
+
+def expect_float(
+    got, want: float, what: str, *, rtol: float = 1e-6, atol: float = 1e-9, slips=None
+):
+    """``got`` must be a Python float (or numpy float64) close to ``want``.
+
+    ``slips`` maps a common slip's name to the value it gives; feedback names the slip.
+    """
     if type(got) not in _FLOATS:
         raise Fail(f"{what} should be a float, but it is {describe(got)}")
     if not np.isfinite(got):
         raise Fail(f"{what} is {got}, not a finite number")
     if not np.isclose(got, want, rtol=rtol, atol=atol):
-        raise Fail(f"{what} is {float(got):.6g}, which is not the expected value")
+        slip = _slip(got, slips, rtol, atol)
+        raise Fail(f"{what} is {float(got):.6g}, which is not the expected value{slip}")
 
 
-def expect_array(
-    got, want, what: str, *, rtol: float = 1e-6, atol: float = 1e-9, dtypes=("float64",)
-):
-    """``got`` must be a numpy array of one of ``dtypes``, of ``want``'s shape, close to it."""
+def expect_array(got, want, what: str, *, rtol=1e-6, atol=1e-9, dtypes=("float64",), slips=None):
+    """``got`` must be a numpy array of one of ``dtypes``, of ``want``'s shape, close to it.
+
+    ``slips`` maps a common slip's name to the array it gives; feedback names the slip.
+    """
     want = np.asarray(want)
     if type(got) is not np.ndarray:
         raise Fail(f"{what} should be a numpy array of shape {want.shape}, not {describe(got)}")
@@ -195,7 +211,10 @@ def expect_array(
         raise Fail(f"{what} holds NaN or inf")
     if not np.allclose(got, want, rtol=rtol, atol=atol):
         wrong = int(np.sum(~np.isclose(got, want, rtol=rtol, atol=atol)))
-        raise Fail(f"{what} has {wrong} of {want.size} entries that are not the expected values")
+        raise Fail(
+            f"{what} has {wrong} of {want.size} entries that are not the expected values"
+            + _slip(got, slips, rtol, atol)
+        )
 
 
 def expect_dict(got, keys, what: str) -> dict:
