@@ -42,7 +42,8 @@ def test_a_flipped_sign_is_named_and_the_expected_value_is_not_shown(tmp_path):
 
 
 def test_sgd_step_slips_are_named(tmp_path):
-    up = "def sgd_step(params, grads, lr):\n    return {k: params[k] + lr * grads[k] for k in params}"
+    up = "def sgd_step(p, g, lr):\n    return {k: p[k] + lr * g[k] for k in p}"
+
     same = "def sgd_step(params, grads, lr):\n    return {k: params[k].copy() for k in params}\n"
     parts = grade("ex03", with_answer("ex03", "sgd_step", up), tmp_path, "up")
     assert parts["sgd_step"][0] == 0 and "a flipped sign" in parts["sgd_step"][1]
