@@ -15,7 +15,8 @@ process the submission started, whatever state they are in.
 >>> with Sandbox(SandboxConfig(preload=("numpy",))) as box:
 ...     worker = box.spawn()
 ...     worker.request({"op": "exec", "id": "a", "source": "def f(x):\\n    return 2 * x"}, 5)["ok"]
-...     reply = worker.request({"op": "call", "name": "f", "args": [21], "kwargs": {}}, 5)
+...     call = {"op": "call", "name": "f", "args": [21], "kwargs": {"__dict__": {}}}
+...     reply = worker.request(call, 5)
 True
 >>> reply["ok"], reply["value"]
 (True, 42)
