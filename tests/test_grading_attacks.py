@@ -38,6 +38,7 @@ from tests.grading_fixtures.submissions import (
     FORWARD_OK,
     RELU_OK,
     SOLUTIONS,
+    answer_index,
     load,
     notebook_path,
     with_answer,
@@ -247,6 +248,8 @@ for _key, _path in (("read", SOLUTION), ("root", f"/proc/{GRADER}/root{SOLUTION}
         REPORT[_key] = "empty"
     if REPORT[_key] == "ok":
         SOLUTION_TEXT = _text
+_found, _text = _outcome(lambda: READ(f"/proc/{GRADER}/cmdline"))
+REPORT["grader"] = "empty" if _found == "ok" and not _text else _found
 _seen = [SECRET in (_outcome(ENV)[1] or {})] if ENV else []
 for _pid in ("self", "1", "2", "3", "4", str(GRADER)):
     _seen.append(SECRET_VALUE in str(_outcome(lambda: READ(f"/proc/{_pid}/environ"))[1]))
@@ -288,8 +291,9 @@ def test_deny_list_bypasses_run_but_reach_nothing(ex01, tmp_path, bypass):
 
     assert result.status == "graded"
     report = reported(result)
-    assert {"read", "root", "env", "write"} <= set(report), message(result, "forward")
+    assert {"read", "root", "grader", "env", "write"} <= set(report), message(result, "forward")
     assert report["read"] != "ok" and report["root"] != "ok", report  # solutions/ unreachable
+    assert report["grader"] != "ok", report  # the grader's process is out of sight
     assert report["env"] == "unseen", report
     assert report["write"] != "ok" and not outside.exists(), report
     # the cheat relu could not load the solution, so the part is graded on what it really does
@@ -397,7 +401,7 @@ def test_signals_reach_no_other_process_and_a_learner_graded_alongside_is_unharm
 
 # --- class 6: processes that try to outlive the grading ---
 
-ESCAPE_ATTACK = (
+ESCAPE_CODE = (
     "import os, subprocess, multiprocessing, pty\n"
     "REPORT = {}\n"
     "def _double_fork():\n"
@@ -420,8 +424,9 @@ ESCAPE_ATTACK = (
     "        _got = _way()\n"
     "        REPORT[_name] = 'ok' if _got not in (-1, 32512) else 'failed'\n"
     "    except BaseException as _e:\n"
-    "        REPORT[_name] = type(_e).__name__\n" + RELU_OK
+    "        REPORT[_name] = type(_e).__name__\n"
 )
+ESCAPE_ATTACK = ESCAPE_CODE + RELU_OK
 
 
 def _processes_with(mark: str) -> list[tuple[int, str]]:
@@ -445,6 +450,14 @@ def _processes_with(mark: str) -> list[tuple[int, str]]:
     return found
 
 
+def _gone(mark: str) -> list[tuple[int, str]]:
+    """The processes still marked after a few seconds' grace (the kernel reaps asynchronously)."""
+    deadline = time.monotonic() + 5
+    while (left := _processes_with(mark)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
 def test_nothing_the_submission_started_outlives_its_grading(ex01, tmp_path):
     _, config = ex01
     mark = uuid.uuid4().hex
@@ -456,11 +469,20 @@ def test_nothing_the_submission_started_outlives_its_grading(ex01, tmp_path):
                            "multiprocessing"}, message(result, "forward")  # fmt: skip
     assert "ok" not in report.values(), report
     assert scores(result)["relu"] == 1
-    deadline = time.monotonic() + 5
-    while (left := _processes_with(mark)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert left == []
-    assert not any("course_lib.grading.worker" in cmd for _, cmd in left)
+    assert _gone(mark) == []
+
+
+def test_nothing_outlives_the_grading_of_parts_with_rules(ex04, tmp_path):
+    """ex04's by_hand blocks modules, so it may run in a sandbox of its own: that one too."""
+    _, config = ex04
+    mark = uuid.uuid4().hex
+    marked = dataclasses.replace(config, extra_env={MARK: mark})
+    nb = load("ex04")
+    solution = "".join(nb["cells"][answer_index(nb, "by_hand")]["source"])
+    nb = with_answer("ex04", "by_hand", ESCAPE_CODE + solution, nb)
+    result = grade(ex04, tmp_path / "escaper.ipynb", nb, config=marked)
+    assert scores(result) == {"by_hand": 3, "with_value": 2, "gradient_step": 1}
+    assert _gone(mark) == []
 
 
 def test_the_worker_processes_of_a_sandbox_are_found_by_the_scan_while_it_runs(ex01, tmp_path):
@@ -494,6 +516,9 @@ VALUE_ROUTES = {
     " if c.__name__ == 'Value')",
     "import course_lib.value": "import course_lib.value\n    return course_lib.value.Value",
     "importlib": "import importlib\n    return importlib.import_module('course_lib.value').Value",
+    "sys.meta_path-cleared": "import sys\n"
+    "    sys.meta_path[:] = [f for f in sys.meta_path if 'Blocker' not in type(f).__name__]\n"
+    "    import course_lib.value\n    return course_lib.value.Value",
 }
 
 WITH_VALUE_BODY = (
@@ -523,8 +548,8 @@ def test_by_hand_cannot_reach_value_however_it_is_named(ex04, tmp_path, route):
 
 
 def test_by_hand_cannot_load_value_from_its_source_file(ex04, tmp_path):
-    """course_lib is mounted in the sandbox, so value.py can be loaded by path, past the
-    import blocker; the path is also in the editable install's finder, in sys.modules."""
+    """Past the import blocker: value.py loaded from its path (which the editable install's
+    finder, in sys.modules, also lists). The file must not be there for this part."""
     path = str(Path(course_lib.__file__).parent / "value.py")
     helper = (
         "def _value_class():\n"
@@ -537,6 +562,19 @@ def test_by_hand_cannot_load_value_from_its_source_file(ex04, tmp_path):
     nb = answers("ex04", by_hand=helper + "def grads_by_hand(a, b, c, d):\n" + WITH_VALUE_BODY)
     result = grade(ex04, tmp_path / "by_path.ipynb", nb)
     assert scores(result)["by_hand"] == 0, message(result, "by_hand")
+
+
+def test_a_blocked_module_stays_blocked_when_the_import_blocker_is_removed(ex01, tmp_path):
+    uses_mlp = (
+        "import sys\n"
+        "sys.meta_path[:] = [f for f in sys.meta_path if 'Blocker' not in type(f).__name__]\n"
+        "from course_lib.mlp import MLP\n"
+        "def forward(x, params):\n"
+        "    y_hat, c = MLP([2, 2, 1], params=params).forward(x)\n"
+        "    return {'z1': c['z1'], 'a1': c['a1'], 'z2': c['z2'], 'y_hat': float(y_hat[0])}\n"
+    )
+    result = grade(ex01, tmp_path / "mlp.ipynb", answers("ex01", forward=uses_mlp))
+    assert scores(result) == {"relu": 1, "forward": 0}, message(result, "forward")
 
 
 BY_HAND_MATH = (
@@ -555,18 +593,24 @@ def test_with_value_is_not_met_by_dead_code(ex04, tmp_path):
     )
     result = grade(ex04, tmp_path / "dead.ipynb", answers("ex04", with_value=dead))
     assert scores(result) == {"by_hand": 3, "with_value": 0, "gradient_step": 1}
-    assert "did not come from it" in message(result, "with_value")
+    assert "backward()" in message(result, "with_value")  # the reason names the tool
 
 
-def test_with_value_is_not_met_by_hand_numbers_passed_through_a_value_graph(ex04, tmp_path):
-    """Hand-computed gradients laundered through Value: one * Value(g) gives one.grad == g."""
+@pytest.mark.parametrize(
+    "leaf",
+    ["Value(1.0)", "Value({'a': a, 'b': b, 'c': c, 'd': d}[key])"],
+    ids=["a-constant-leaf", "a-leaf-holding-the-input"],
+)
+def test_with_value_is_not_met_by_hand_numbers_passed_through_a_value_graph(ex04, tmp_path, leaf):
+    """Hand-computed gradients laundered through Value: for ``leaf * Value(g)``, backward()
+    gives ``leaf.grad == g``, whatever the leaf holds (even the very input ``a``)."""
     laundered = BY_HAND_MATH + (
         "def grads_with_value(a, b, c, d):\n"
         "    out = _by_hand(a, b, c, d)\n"
         "    for key in 'abcd':\n"
-        "        one = Value(1.0)\n"
-        "        (one * Value(out[key])).backward()\n"
-        "        out[key] = one.grad\n"
+        f"        leaf = {leaf}\n"
+        "        (leaf * Value(out[key])).backward()\n"
+        "        out[key] = leaf.grad\n"
         "    return out\n"
     )
     result = grade(ex04, tmp_path / "laundered.ipynb", answers("ex04", with_value=laundered))
@@ -612,15 +656,40 @@ TORCH_AUTOGRAD_GRAD = (
     "    return {k: g.numpy().copy() for k, g in zip(names, grads)}\n"
 )
 
+TORCH_FUNC_GRAD = (
+    "def torch_gradients(x, y, params):\n"
+    "    xt = torch.as_tensor(x, dtype=torch.float64)\n"
+    "    def loss(p):\n"
+    "        y_hat = p['W2'] @ torch.relu(p['W1'] @ xt + p['b1']) + p['b2']\n"
+    "        return ((y_hat - y) ** 2).mean()\n"
+    "    tensors = {k: torch.as_tensor(v, dtype=torch.float64) for k, v in params.items()}\n"
+    "    return {k: g.numpy().copy() for k, g in torch.func.grad(loss)(tensors).items()}\n"
+)
+# the update done by hand, then handed to an SGD whose step changes nothing (lr = 0)
+SGD_LAUNDERED = (
+    "def torch_sgd_step(x, y, params, lr):\n"
+    "    p = params\n"
+    "    z1 = p['W1'] @ x + p['b1']\n"
+    "    a1 = np.maximum(z1, 0.0)\n"
+    "    d2 = 2 * ((p['W2'] @ a1 + p['b2']) - y)\n"
+    "    d1 = (p['W2'].T @ d2) * (z1 > 0)\n"
+    "    g = {'W1': np.outer(d1, x), 'b1': d1, 'W2': np.outer(d2, a1), 'b2': d2}\n"
+    "    new = [torch.tensor(p[k] - lr * g[k]) for k in ('W1', 'b1', 'W2', 'b2')]\n"
+    "    torch.optim.SGD(new, lr=0.0).step()\n"
+    "    return {k: t.numpy().copy() for k, t in zip(('W1', 'b1', 'W2', 'b2'), new)}\n"
+)
+
 
 @pytest.fixture(scope="module")
 def ex05_graded(ex05, tmp_path_factory):
     folder = tmp_path_factory.mktemp("ex05")
     cheat = answers("ex05", torch_gradients=TORCH_FROM_MANUAL, torch_sgd_step=SGD_BY_HAND)
     honest = answers("ex05", torch_gradients=TORCH_AUTOGRAD_GRAD)
+    functional = answers("ex05", torch_gradients=TORCH_FUNC_GRAD, torch_sgd_step=SGD_LAUNDERED)
     return {
         "cheat": grade(ex05, folder / "cheat.ipynb", cheat, timeout=10),
         "honest": grade(ex05, folder / "honest.ipynb", honest, timeout=10),
+        "functional": grade(ex05, folder / "functional.ipynb", functional, timeout=10),
     }
 
 
@@ -631,12 +700,22 @@ def test_torch_parts_cannot_use_manual_backward_nor_skip_sgd(ex05_graded):
     assert "SGD" in message(result, "torch_sgd_step")
 
 
+def test_torch_sgd_step_is_not_met_by_a_hand_update_passed_through_a_zero_step(ex05_graded):
+    result = ex05_graded["functional"]
+    assert scores(result)["torch_sgd_step"] == 0, message(result, "torch_sgd_step")
+
+
 # --- class 10: honest code in any reasonable style gets full marks ---
 
 
 def test_torch_autograd_grad_meets_require_backward(ex05_graded):
     result = ex05_graded["honest"]
     assert scores(result) == {"torch_gradients": 3, "torch_sgd_step": 2, "max_abs_difference": 1}
+
+
+def test_torch_func_grad_meets_require_backward(ex05_graded):
+    result = ex05_graded["functional"]
+    assert scores(result)["torch_gradients"] == 3, message(result, "torch_gradients")
 
 
 HONEST_RELU = (
@@ -725,3 +804,15 @@ def test_self_check_by_hand_refuses_value(uses_value):
     verdict = _verdict(ex04.by_hand, _namespace("ex04", by_hand=source))
     assert verdict.startswith("✗") or "will not accept" in verdict, verdict
     assert not ex04.by_hand.passed
+
+
+def test_self_check_of_a_part_that_blocks_torch_leaves_a_loaded_torch_working():
+    """A learner's kernel may have torch loaded when ex04's by_hand check() runs."""
+    import torch  # noqa: PLC0415
+
+    from course_lib.grading.checks import ex04  # noqa: PLC0415
+
+    verdict = _verdict(ex04.by_hand, _namespace("ex04"))
+    assert verdict.startswith("✓"), verdict
+    assert float(torch.ones(2, dtype=torch.float64).sum()) == 2.0
+    assert sys.modules["torch"] is torch and hasattr(torch, "ops")
