@@ -15,13 +15,24 @@ filesystem exists inside: not the repository, solutions/, the gradebook or /home
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["command", "problem", "binds", "FIX"]
+__all__ = ["command", "problem", "binds", "hidden_paths", "FIX", "WORKER_FILES"]
+
+# What the zygote and its workers import from course_lib: all that stays of a blocked course_lib.
+WORKER_FILES = (
+    "__init__.py",
+    "grading/__init__.py",
+    "grading/worker.py",
+    "grading/wire.py",
+    "grading/rules.py",
+    "grading/seccomp.py",
+)
 
 FIX = (
     "install bubblewrap (`make install` brings it on Linux; or Debian/Ubuntu: sudo apt-get "
@@ -49,16 +60,68 @@ def executable() -> str | None:
 
 def binds() -> list[str]:
     """The host folders the sandbox sees read-only."""
-    import course_lib
-
-    package = Path(course_lib.__file__).resolve().parent
-    wanted = [Path(sys.base_prefix), Path(sys.prefix), package]
+    wanted = [Path(sys.base_prefix), Path(sys.prefix), _package()]
     out = []
     for path in wanted:
         path = path.resolve()
         if not any(path == Path(p) or Path(p) in path.parents for p in out):
             out.append(str(path))
     return sorted(out)
+
+
+def _package() -> Path:
+    import course_lib
+
+    return Path(course_lib.__file__).resolve().parent
+
+
+def _module_path(name: str) -> Path | None:
+    """Where module ``name`` lives (a package folder or a .py file), found without importing."""
+    if name == "course_lib" or name.startswith("course_lib."):
+        base = _package().joinpath(*name.split(".")[1:])
+        if base.is_dir():
+            return base
+        return base.with_suffix(".py") if base.with_suffix(".py").is_file() else None
+    if "." in name:
+        return None  # only whole top-level packages are hidden outside course_lib
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations))).resolve()
+    return Path(spec.origin).resolve() if spec.origin and os.path.isfile(spec.origin) else None
+
+
+def hidden_paths(blocked, allowed=()) -> tuple[list[str], list[str]]:
+    """``(hide, reveal)``: the files of the ``blocked`` modules, which the sandbox covers so
+    that their code cannot be read and run by another route than ``import``; and, inside
+    those, the worker's own files and the ``allowed`` modules, which stay."""
+    hide = sorted({str(p) for p in map(_module_path, blocked) if p is not None})
+    keep = [_package() / f for f in WORKER_FILES]
+    keep += [p for p in map(_module_path, allowed) if p is not None]
+    reveal = sorted(
+        {str(p) for p in keep if any(Path(h) == p or Path(h) in p.parents for h in hide)}
+    )
+    reveal = [r for r in reveal if r not in hide]
+    return hide, reveal
+
+
+def _hide(hide, reveal) -> list[str]:
+    args = []
+    for path in hide:
+        if os.path.isdir(path):
+            args += ["--tmpfs", path]
+        else:
+            args += ["--ro-bind", "/dev/null", path]
+    for path in reveal:
+        args += ["--ro-bind", path, path]
+    for path in hide:
+        if os.path.isdir(path):
+            args += ["--remount-ro", path]
+    return args
 
 
 def _system() -> list[str]:
@@ -74,8 +137,11 @@ def _system() -> list[str]:
     return args
 
 
-def command(inner: list[str], *, env: dict[str, str], tmp_mb: int = 64) -> list[str]:
-    """``bwrap ... -- inner``: new namespaces, read-only binds, a private /tmp, only ``env``."""
+def command(
+    inner: list[str], *, env: dict[str, str], tmp_mb: int = 64, blocked=(), allowed=()
+) -> list[str]:
+    """``bwrap ... -- inner``: new namespaces, read-only binds, a private /tmp, only ``env``;
+    the files of ``blocked`` modules (but ``allowed`` ones) are not there."""
     program = executable() or "bwrap"
     args = [
         program,
@@ -86,6 +152,7 @@ def command(inner: list[str], *, env: dict[str, str], tmp_mb: int = 64) -> list[
     args += _system()
     for path in binds():
         args += ["--ro-bind", path, path]
+    args += _hide(*hidden_paths(blocked, allowed))
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--size", str(tmp_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
     args += ["--chdir", "/tmp", "--clearenv"]

@@ -154,7 +154,7 @@ def _grade(assignment, path, config: SandboxConfig, result: Result, timeout: flo
                 graded.message += _depends_on_broken(assignment, graded.message, problems, runner)
                 result.parts.append(graded)
         finally:
-            runner.close()
+            runner.shutdown()
     for cell_id, why in runner.excluded.items():
         if cell_id.startswith("setup"):
             result.notes.append(f"setup cell left out: {why}")

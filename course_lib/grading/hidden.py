@@ -111,7 +111,7 @@ class LocalCaller:
         fn = self._function(name)
         if self.rule is None or name not in self.own:
             return fn(*args, **kwargs)
-        from course_lib.grading.rules import Recorder, verify  # noqa: PLC0415 - only with a rule
+        from course_lib.grading.rules import Recorder, block, unblock, verify  # noqa: PLC0415
 
         saved = {}
         for key, value in list(self.namespace.items()):
@@ -122,12 +122,18 @@ class LocalCaller:
             if key in self.rule.hide or (blocked and key != name and not key.startswith("_")):
                 saved[key] = value
                 self.namespace[key] = _Tripwire(key, self.rule.why)
+        unloaded = None
+        if self.rule.block:  # the check's own machinery stays loaded
+            why = f"in this part: {self.rule.why}"
+            unloaded = block(self.rule.block, (), why, keep=("course_lib.grading",))
         try:
             with Recorder(self.rule.require) as recorder:
                 value = fn(*args, **kwargs)
         finally:
             self.namespace.update(saved)
-        problem = verify(self.rule, _round_trip(value), recorder.evidence())
+            if unloaded is not None:
+                unblock(unloaded)
+        problem = verify(self.rule, _round_trip(value), recorder.evidence(), args)
         if problem:
             raise Fail(problem)
         return value

@@ -18,14 +18,9 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["strip_magics", "imports_of", "is_blocked"]
+from course_lib.grading.rules import is_blocked
 
-
-def is_blocked(module: str, blocked, allowed=()) -> bool:
-    """Whether ``module`` is one of ``blocked`` or inside one, and not exactly in ``allowed``."""
-    if module in allowed:
-        return False
-    return any(module == b or module.startswith(b + ".") for b in blocked)
+__all__ = ["strip_magics", "imports_of"]
 
 
 def imports_of(source: str, blocked, allowed=()) -> list[str]:

@@ -8,24 +8,81 @@ A ``Rule`` belongs to one part of one exercise:
   part in a worker of its own where these are gone, however the code would reach them;
   ``check()`` watches for their use while it calls your function.
 - ``require``: the tool whose results the part must return. Not a word in the code: while
-  the function runs, the tool records what it computed (``Value.backward`` the gradients of
-  the graph, ``torch.autograd`` the leaves' gradients, ``torch.optim.SGD`` the parameters
-  after each step), and the returned numbers must be among them. Dead code such as
-  ``Value(0).backward()`` records nothing useful, so it does not count.
+  the function runs, the tool records what it computed, as pairs (a leaf's value and its
+  gradient for ``Value.backward`` and ``torch.autograd``; a parameter before and after the
+  step for ``torch.optim.SGD``), and each returned entry must be the result for the input it
+  belongs to (``leaf``: ``a`` for ``grads_with_value(a, ...)``, ``params["W1"]`` for
+  ``torch_gradients``). Dead code such as ``Value(0).backward()``, or hand-made numbers
+  passed through a Value, records no such pair, so it does not count.
 
 >>> rule_for("ex04_chain_rule", "by_hand").block
 ('course_lib', 'micrograd', 'torch')
->>> rule_for("ex01_forward_pass", "relu")
-Rule(hide=(), block=(), require=(), keys=None, why='')
+>>> rule_for("ex01_forward_pass", "relu").require
+()
 """
 
 from __future__ import annotations
 
+import importlib.abc
 import math
 import sys
 from dataclasses import dataclass
 
-__all__ = ["Rule", "RULES", "rule_for", "Recorder", "verify", "prepare", "TRACERS"]
+__all__ = ["Rule", "RULES", "rule_for", "Recorder", "verify", "prepare", "TRACERS", "is_blocked",
+           "block", "unblock", "Blocker"]  # fmt: skip
+
+
+def is_blocked(module: str, blocked, allowed=()) -> bool:
+    """Whether ``module`` is one of ``blocked`` or inside one, and not exactly in ``allowed``."""
+    if module in allowed:
+        return False
+    return any(module == b or module.startswith(b + ".") for b in blocked)
+
+
+class Blocker(importlib.abc.MetaPathFinder):
+    """Refuses to import blocked modules (and their submodules)."""
+
+    def __init__(self, blocked, allowed, why: str):
+        self.blocked, self.allowed, self.why = tuple(blocked), tuple(allowed), why
+
+    def find_spec(self, fullname, path=None, target=None):
+        if is_blocked(fullname, self.blocked, self.allowed):
+            raise ModuleNotFoundError(f"importing {fullname!r} is not allowed {self.why}")
+        return None
+
+
+def block(blocked, allowed=(), why="in this exercise: the grader checks your own code", keep=()):
+    """Unload ``blocked`` modules (but those inside ``keep``) and refuse to import them again;
+    returns what was unloaded (``unblock`` puts it back: ``check()`` blocks only while it
+    calls your function)."""
+    unloaded = {}
+    for name in sorted(sys.modules, reverse=True):
+        if is_blocked(name, blocked, allowed) and not is_blocked(name, keep):
+            module = unloaded[name] = sys.modules.pop(name)
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules and getattr(sys.modules[parent], child, None) is module:
+                delattr(sys.modules[parent], child)
+    blocker = Blocker(blocked, allowed, why)
+    sys.meta_path.insert(0, blocker)
+    unloaded["__blocker__"] = blocker
+    return unloaded
+
+
+def unblock(unloaded: dict) -> None:
+    blocker = unloaded.pop("__blocker__", None)
+    if blocker in sys.meta_path:
+        sys.meta_path.remove(blocker)
+    for name in sorted(unloaded):
+        sys.modules[name] = unloaded[name]
+        parent, _, child = name.rpartition(".")
+        if parent in sys.modules:
+            setattr(sys.modules[parent], child, unloaded[name])
+
+
+def _entry(position: int):
+    """The input a returned entry belongs to: entry ``key`` of the dict argument at
+    ``position`` (``params[key]``)."""
+    return lambda args, key: args[position][key]
 
 
 @dataclass(frozen=True)
@@ -35,6 +92,8 @@ class Rule:
     require: tuple[str, ...] = ()
     keys: tuple[str, ...] | None = None  # which returned entries ``require`` applies to
     why: str = ""
+    leaf: object = None  # (args, key) -> the input whose gradient (or update) entry key is
+    root: str | None = None  # the returned entry that is the graph's output value
 
     @property
     def isolated(self) -> bool:
@@ -55,19 +114,25 @@ RULES: dict[tuple[str, str], Rule] = {
     ("ex04_chain_rule", "with_value"): Rule(
         require=("Value.backward",),
         keys=("a", "b", "c", "d"),
-        why="grads_with_value must return the gradients that Value's backward() computed",
+        leaf=lambda args, key: args["abcd".index(key)],
+        root="f",
+        why="grads_with_value must return the .grad of the Values holding a, b, c and d, as "
+        "Value's backward() computed them",
     ),
     ("ex05_pytorch_equivalence", "torch_gradients"): Rule(
         hide=_MANUAL,
         require=("torch.autograd",),
         keys=_GRADS,
-        why="torch_gradients must return the gradients that PyTorch's autograd computed "
-        "(loss.backward() or torch.autograd.grad), without the given manual_* functions",
+        leaf=_entry(2),
+        why="torch_gradients must return the gradients that PyTorch's autograd computed for "
+        "tensors holding the parameters (loss.backward() or torch.autograd.grad), without the "
+        "given manual_* functions",
     ),
     ("ex05_pytorch_equivalence", "torch_sgd_step"): Rule(
         hide=_MANUAL,
         require=("torch.optim.SGD",),
         keys=_GRADS,
+        leaf=_entry(2),
         why="torch_sgd_step must return the parameters as torch.optim.SGD's step() left them, "
         "without the given manual_* functions",
     ),
@@ -80,6 +145,9 @@ def rule_for(assignment: str, grade_id: str) -> Rule:
 
 
 # --- tracers: record what a tool computed while a learner's function runs ---
+# Evidence is one group per call of the tool: [root, pairs], where pairs are [input, result]:
+# a leaf's data and its gradient (Value, autograd; root: the output's value), or a parameter
+# before and after an optimiser step (SGD; no root); each a flat list of floats.
 
 MAX_NUMBERS = 200_000
 _active: list[Recorder] = []
@@ -120,9 +188,13 @@ def _torch_leaves(tensors) -> list:
     return leaves
 
 
-def _record(kind: str, numbers: list[float]) -> None:
+def _record(root: list[float], pairs: list) -> None:
     for recorder in _active:
-        recorder.add(kind, numbers)
+        recorder.add(root, pairs)
+
+
+def _tensor(t) -> list[float]:
+    return _flat(t.detach().reshape(-1).tolist())
 
 
 def _patch_value(module):
@@ -131,8 +203,8 @@ def _patch_value(module):
     def backward(self, *args, **kwargs):
         result = original(self, *args, **kwargs)
         if _active:
-            for node in _value_graph(self):
-                _record("grads", [node.grad])
+            leaves = [n for n in _value_graph(self) if not getattr(n, "parents", ())]
+            _record([float(self.data)], [[[float(n.data)], [float(n.grad)]] for n in leaves])
         return result
 
     backward.__doc__ = original.__doc__
@@ -146,17 +218,16 @@ def _patch_autograd(torch):
         result = original_backward(tensors, *args, **kwargs)
         if _active:
             many = tensors if isinstance(tensors, (list, tuple)) else [tensors]
-            for leaf in _torch_leaves(many):
-                if leaf.grad is not None:
-                    _record("grads", _flat(leaf.grad.detach().reshape(-1).tolist()))
+            leaves = [t for t in _torch_leaves(many) if t.grad is not None]
+            _record([], [[_tensor(t), _tensor(t.grad)] for t in leaves])
         return result
 
-    def grad(*args, **kwargs):
-        result = original_grad(*args, **kwargs)
+    def grad(outputs, inputs, *args, **kwargs):
+        result = original_grad(outputs, inputs, *args, **kwargs)
         if _active:
-            for g in result:
-                if g is not None:
-                    _record("grads", _flat(g.detach().reshape(-1).tolist()))
+            many = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+            pairs = zip(many, result, strict=False)
+            _record([], [[_tensor(t), _tensor(g)] for t, g in pairs if g is not None])
         return result
 
     torch.autograd.backward, torch.autograd.grad = backward, grad
@@ -167,28 +238,28 @@ def _patch_sgd(torch):
     original = sgd.step
 
     def step(self, *args, **kwargs):
+        params = [p for group in self.param_groups for p in group["params"]]
+        before = [_tensor(p) for p in params] if _active else []
         result = original(self, *args, **kwargs)
-        if _active:
-            for group in self.param_groups:
-                for p in group["params"]:
-                    _record("params", _flat(p.detach().reshape(-1).tolist()))
+        if before:
+            _record([], [[old, _tensor(p)] for p, old in zip(params, before, strict=False)])
         return result
 
     step.__doc__ = original.__doc__
     sgd.step = step
 
 
-# tracer name -> (module that must be loaded, patch, evidence kind)
+# tracer name -> the module that must be loaded, and its patch
 TRACERS = {
-    "Value.backward": ("course_lib.value", _patch_value, "grads"),
-    "torch.autograd": ("torch", _patch_autograd, "grads"),
-    "torch.optim.SGD": ("torch", _patch_sgd, "params"),
+    "Value.backward": ("course_lib.value", _patch_value),
+    "torch.autograd": ("torch", _patch_autograd),
+    "torch.optim.SGD": ("torch", _patch_sgd),
 }
 _patched: set[str] = set()
 
 
 def _ensure_patched(name: str) -> bool:
-    module_name, patch, _ = TRACERS[name]
+    module_name, patch = TRACERS[name]
     if name in _patched:
         return True
     module = sys.modules.get(module_name)
@@ -201,7 +272,7 @@ def _ensure_patched(name: str) -> bool:
 
 def prepare(preloaded) -> None:
     """Patch the tracers of already-imported modules (the zygote calls this after preloading)."""
-    for name, (module_name, _, _) in TRACERS.items():
+    for name, (module_name, _) in TRACERS.items():
         if module_name in preloaded:
             _ensure_patched(name)
 
@@ -211,13 +282,14 @@ class Recorder:
 
     def __init__(self, require=()):
         self.require = [r for r in require if r in TRACERS]
-        self.found: dict[str, list[list[float]]] = {"grads": [], "params": []}
+        self.groups: list = []
         self.count = 0
 
-    def add(self, kind: str, numbers: list[float]) -> None:
-        if self.count + len(numbers) <= MAX_NUMBERS:
-            self.found[kind].append(numbers)
-            self.count += len(numbers)
+    def add(self, root: list[float], pairs: list) -> None:
+        size = len(root) + sum(len(a) + len(b) for a, b in pairs)
+        if self.count + size <= MAX_NUMBERS:
+            self.groups.append([root, pairs])
+            self.count += size
 
     def __enter__(self):
         if self.require:
@@ -233,29 +305,19 @@ class Recorder:
             _ensure_patched(name)
         return False
 
-    def evidence(self) -> dict:
-        return {kind: list(lists) for kind, lists in self.found.items()}
+    def evidence(self) -> list:
+        return [[root, [list(p) for p in pairs]] for root, pairs in self.groups]
 
 
-def _leaves(value, keys):
-    if type(value) is not dict:
-        return None
-    chosen = keys if keys is not None else sorted(value)
-    out = []
-    for key in chosen:
-        item = value.get(key)
-        flat = getattr(item, "ravel", None)
-        if flat is not None and getattr(item, "dtype", None) is not None:
-            numbers = [float(v) for v in item.ravel().tolist()]
-        elif type(item) in (int, float) or hasattr(item, "item"):
-            try:
-                numbers = [float(item)]
-            except (TypeError, ValueError):
-                return None
-        else:
+def _numbers(item) -> list[float] | None:
+    if getattr(item, "dtype", None) is not None and hasattr(item, "ravel"):
+        return [float(v) for v in item.ravel().tolist()]
+    if type(item) in (int, float) or hasattr(item, "item"):
+        try:
+            return [float(item)]
+        except (TypeError, ValueError):
             return None
-        out.append((key, numbers))
-    return out
+    return None
 
 
 def _close(a: list[float], b: list[float]) -> bool:
@@ -264,25 +326,52 @@ def _close(a: list[float], b: list[float]) -> bool:
     )
 
 
-def verify(rule: Rule, value, evidence) -> str | None:
-    """None when every returned entry ``rule.keys`` is among what the required tool computed;
-    otherwise the reason, for the learner."""
-    if not rule.require:
-        return None
-    if type(evidence) is not dict:
-        return rule.why
-    pools = []
-    for name in rule.require:
-        kind = TRACERS[name][2]
-        pool = evidence.get(kind)
-        if type(pool) is list:
-            pools += [p for p in pool if type(p) is list and all(type(v) is float for v in p)]
-    leaves = _leaves(value, rule.keys)
-    if leaves is None:
-        return None  # the value's shape is wrong: the hidden test explains that better
-    if not pools:
+def _floats(side) -> bool:
+    return type(side) is list and all(type(v) is float for v in side)
+
+
+def _groups(evidence) -> list:
+    """The well-formed groups of untrusted evidence (it crossed from the worker as JSON)."""
+    out = []
+    for group in evidence if type(evidence) is list else []:
+        if type(group) is list and len(group) == 2 and _floats(group[0]):
+            pairs = group[1] if type(group[1]) is list else []
+            pairs = [p for p in pairs if type(p) is list and len(p) == 2 and all(map(_floats, p))]
+            out.append((group[0], pairs))
+    return out
+
+
+def verify(rule: Rule, value, evidence, args=()) -> str | None:
+    """None when one call of the required tool computed every returned entry ``rule.keys``
+    for the input it belongs to (``rule.leaf``), and the output ``rule.root``; otherwise the
+    reason, for the learner."""
+    if not rule.require or type(value) is not dict:
+        return None  # a value of the wrong shape: the hidden test explains that better
+    groups = _groups(evidence)
+    if not groups:
         return f"{rule.why}; it did not run while the function was called"
-    missing = [key for key, numbers in leaves if not any(_close(numbers, p) for p in pools)]
-    if missing:
-        return f"{rule.why}; {', '.join(repr(k) for k in missing)} did not come from it"
+    wanted = []
+    for key in rule.keys or sorted(value):
+        got = _numbers(value.get(key))
+        if got is None:
+            return None
+        try:
+            leaf = _numbers(rule.leaf(args, key)) if rule.leaf else None
+        except (IndexError, KeyError, TypeError):
+            leaf = None
+        wanted.append((key, got, leaf))
+    root = _numbers(value.get(rule.root)) if rule.root else None
+
+    def missing(group) -> list[str]:
+        out, pairs = [], group[1]
+        if rule.root and (root is None or not _close(root, group[0])):
+            out.append(rule.root)
+        for key, got, leaf in wanted:
+            if not any(_close(got, b) and (leaf is None or _close(leaf, a)) for a, b in pairs):
+                out.append(key)
+        return out
+
+    best = min((missing(g) for g in groups), key=len)
+    if best:
+        return f"{rule.why}; {', '.join(repr(k) for k in best)} did not come from it"
     return None

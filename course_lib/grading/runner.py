@@ -13,11 +13,12 @@ clear reason.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
 from course_lib.grading.hidden import Fail, LearnerError
-from course_lib.grading.rules import Rule, verify
+from course_lib.grading.rules import Rule, is_blocked, verify
 from course_lib.grading.sandbox import Sandbox, WorkerDied, WorkerTimeout
 from course_lib.grading.wire import decode, encode
 
@@ -59,6 +60,20 @@ class Runner:
         self.excluded: dict[str, str] = {}  # cell id -> why it was left out (for every part)
         self.errors: dict[str, str] = {}  # cell id -> the exception it raised, in this worker
         self.spawns = 0
+        self.extra: dict[tuple, Sandbox] = {}  # rule.block -> a sandbox without those modules
+
+    def _sandbox_for(self, rule: Rule) -> Sandbox:
+        """The submission's sandbox; for a part that blocks modules, a second one whose
+        files of those modules do not exist (so no route, not even reading the source, works)."""
+        if not rule.block:
+            return self.sandbox
+        if rule.block not in self.extra:
+            config = self.sandbox.config
+            allowed = tuple(a for a in config.allowed if not is_blocked(a, rule.block))
+            self.extra[rule.block] = Sandbox(
+                dataclasses.replace(config, blocked=config.blocked + rule.block, allowed=allowed)
+            )
+        return self.extra[rule.block]
 
     def _exec(self, cell: Program) -> bool:
         """Run one cell; False when the worker is gone (the cell is then left out)."""
@@ -87,7 +102,7 @@ class Runner:
             if self.spawns > 3 * len(self.program) + 8:
                 raise PartFault("the worker had to be restarted too many times")
             self.errors = {}
-            self.worker = self.sandbox.spawn()
+            self.worker = self._sandbox_for(self.rule).spawn()
             ok = True
             for cell in [c for c in self.program if c.grade_id is None]:
                 if cell.cell_id not in self.excluded and not (ok := self._exec(cell)):
@@ -121,6 +136,13 @@ class Runner:
         if self.worker is not None:
             self.worker.close()
             self.worker = None
+
+    def shutdown(self) -> None:
+        """Close the worker and the extra sandboxes (the submission's own is the caller's)."""
+        self.close()
+        for sandbox in self.extra.values():
+            sandbox.close()
+        self.extra.clear()
 
 
 class RemoteCaller:
@@ -165,13 +187,14 @@ class RemoteCaller:
         except ValueError as exc:
             raise Fail(f"{what} returned a value that could not be read ({exc})") from None
         if message.get("require"):
-            problem = verify(self.rule, value, reply.get("evidence"))
+            problem = verify(self.rule, value, reply.get("evidence"), self.sent)
             if problem:
                 raise Fail(problem)
         return value
 
     def __call__(self, name: str, *args, **kwargs):
         message = {"op": "call", "name": name, "args": encode(list(args)), "kwargs": encode(kwargs)}
+        self.sent = args
         if name in self.own and self.rule.require:
             message["require"] = list(self.rule.require)
         return self._request(message, f"{name}()")

@@ -179,7 +179,7 @@ class Sandbox:
             return python
         env = worker_env("/tmp")
         env.update(c.extra_env)
-        return bwrap.command(python, env=env, tmp_mb=c.tmp_mb)
+        return bwrap.command(python, env=env, tmp_mb=c.tmp_mb, blocked=c.blocked, allowed=c.allowed)
 
     def _start(self) -> None:
         self._stop()

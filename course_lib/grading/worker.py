@@ -21,7 +21,6 @@ import array
 import builtins
 import gc
 import importlib
-import importlib.abc
 import json
 import os
 import resource
@@ -34,6 +33,7 @@ import traceback
 import types
 
 from course_lib.grading import rules, seccomp
+from course_lib.grading.rules import block
 from course_lib.grading.wire import MAX_MESSAGE, decode, dumps, encode, loads
 
 MB = 1024 * 1024
@@ -69,36 +69,6 @@ class _Capture:
         text, total = "".join(self.parts), self.total
         self.reset()
         return text, total
-
-
-def is_blocked(name: str, blocked, allowed=()) -> bool:
-    """Whether module ``name`` is one of ``blocked`` or inside one, and not exactly allowed."""
-    if name in allowed:
-        return False
-    return any(name == b or name.startswith(b + ".") for b in blocked)
-
-
-class _Blocker(importlib.abc.MetaPathFinder):
-    """Refuses to import blocked modules (and their submodules)."""
-
-    def __init__(self, blocked, allowed, why: str):
-        self.blocked, self.allowed, self.why = tuple(blocked), tuple(allowed), why
-
-    def find_spec(self, fullname, path=None, target=None):
-        if is_blocked(fullname, self.blocked, self.allowed):
-            raise ModuleNotFoundError(f"importing {fullname!r} is not allowed {self.why}")
-        return None
-
-
-def block(blocked, allowed=(), why="in this exercise: the grader checks your own code") -> None:
-    """Unload ``blocked`` modules and refuse to import them again."""
-    for name in sorted(sys.modules, reverse=True):
-        if is_blocked(name, blocked, allowed):
-            module = sys.modules.pop(name)
-            parent, _, child = name.rpartition(".")
-            if parent in sys.modules and getattr(sys.modules[parent], child, None) is module:
-                delattr(sys.modules[parent], child)
-    sys.meta_path.insert(0, _Blocker(blocked, allowed, why))
 
 
 def _vm_bytes() -> int:
