@@ -596,24 +596,77 @@ def test_with_value_is_not_met_by_dead_code(ex04, tmp_path):
     assert "backward()" in message(result, "with_value")  # the reason names the tool
 
 
-@pytest.mark.parametrize(
-    "leaf",
-    ["Value(1.0)", "Value({'a': a, 'b': b, 'c': c, 'd': d}[key])"],
-    ids=["a-constant-leaf", "a-leaf-holding-the-input"],
-)
-def test_with_value_is_not_met_by_hand_numbers_passed_through_a_value_graph(ex04, tmp_path, leaf):
-    """Hand-computed gradients laundered through Value: for ``leaf * Value(g)``, backward()
-    gives ``leaf.grad == g``, whatever the leaf holds (even the very input ``a``)."""
-    laundered = BY_HAND_MATH + (
-        "def grads_with_value(a, b, c, d):\n"
-        "    out = _by_hand(a, b, c, d)\n"
+# hand-computed gradients laundered through Value: for ``leaf * Value(g)``, backward() gives
+# ``leaf.grad == g``, whatever the leaf holds
+LAUNDERINGS = {
+    "a-constant-leaf-per-entry": (
         "    for key in 'abcd':\n"
-        f"        leaf = {leaf}\n"
+        "        leaf = Value(1.0)\n"
         "        (leaf * Value(out[key])).backward()\n"
         "        out[key] = leaf.grad\n"
-        "    return out\n"
+    ),
+    "the-input-as-leaf-per-entry": (
+        "    for key, x in zip('abcd', (a, b, c, d)):\n"
+        "        leaf = Value(x)\n"
+        "        (leaf * Value(out[key])).backward()\n"
+        "        out[key] = leaf.grad\n"
+    ),
+    # one graph: the four inputs as leaves, f as its root, sum(x * g) + (f - sum(x * g))
+    "one-graph-with-the-inputs-as-leaves-and-f-as-root": (
+        "    leaves = [Value(x) for x in (a, b, c, d)]\n"
+        "    root = Value(out['f'] - sum(x * out[k] for x, k in zip((a, b, c, d), 'abcd')))\n"
+        "    for leaf, key in zip(leaves, 'abcd'):\n"
+        "        root = root + leaf * Value(out[key])\n"
+        "    root.backward()\n"
+        "    out = {'f': root.data, **{k: v.grad for k, v in zip('abcd', leaves)}}\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("laundering", sorted(LAUNDERINGS))
+def test_with_value_is_not_met_by_hand_numbers_passed_through_a_value_graph(
+    ex04, tmp_path, laundering
+):
+    laundered = BY_HAND_MATH + (
+        "def grads_with_value(a, b, c, d):\n"
+        "    out = _by_hand(a, b, c, d)\n" + LAUNDERINGS[laundering] + "    return out\n"
     )
     result = grade(ex04, tmp_path / "laundered.ipynb", answers("ex04", with_value=laundered))
+    assert scores(result)["with_value"] == 0, message(result, "with_value")
+
+
+# The learner's own process records what Value computed: reached through the frames, the
+# recorder takes whatever it is given. (The call adapts to the recorder's signature.)
+FORGE = (
+    "import inspect, sys\n"
+    "def _recorder():\n"
+    "    frame = sys._getframe()\n"
+    "    while frame is not None:\n"
+    "        found = frame.f_locals.get('recorder')\n"
+    "        if found is not None and hasattr(found, 'add'):\n"
+    "            return found\n"
+    "        frame = frame.f_back\n"
+    "def grads_with_value(a, b, c, d):\n"
+    "    out = _by_hand(a, b, c, d)\n"
+    "    recorder = _recorder()\n"
+    "    pairs = [[[float(x)], [float(out[k])]] for x, k in zip((a, b, c, d), 'abcd')]\n"
+    "    names = list(inspect.signature(recorder.add).parameters)\n"
+    "    if 'pairs' in names:\n"
+    "        recorder.add([float(out['f'])], pairs)\n"
+    "    elif 'kind' in names:\n"
+    "        for _, g in pairs:\n"
+    "            recorder.add('grads', g)\n"
+    "    else:\n"
+    "        for x, g in pairs:\n"
+    "            recorder.add(x, g)\n"
+    "    return out\n"
+)
+
+
+def test_with_value_is_not_met_by_evidence_forged_in_the_recorder(ex04, tmp_path):
+    result = grade(
+        ex04, tmp_path / "forged.ipynb", answers("ex04", with_value=BY_HAND_MATH + FORGE)
+    )
     assert scores(result)["with_value"] == 0, message(result, "with_value")
 
 
