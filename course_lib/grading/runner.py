@@ -38,12 +38,19 @@ class Program:
     grade_id: str | None  # None for the instructor's setup cells
 
 
+def printable(text, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, control characters (escape sequences, newlines)
+    shown as ``\\xNN`` so that nothing a learner wrote can drive a terminal or break a table."""
+    text = str(text)[:limit]
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}"[:6] for c in text)
+
+
 def error_text(error) -> str:
     """A learner's exception from the worker, as one line (the reply is untrusted JSON)."""
     if not isinstance(error, dict):
         return "an error the worker could not describe"
-    kind = str(error.get("type", "Error"))[:80]
-    message = str(error.get("message", ""))[:300]
+    kind = printable(error.get("type", "Error"), 80)
+    message = printable(error.get("message", ""), 300)
     line = error.get("line")
     where = f" (line {line} of your answer cell)" if type(line) is int and error.get("cell") else ""
     return f"{kind}: {message}{where}" if message else f"{kind}{where}"

@@ -210,7 +210,10 @@ def _child(conn: socket.socket, config: dict) -> None:
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    os.chdir(tempfile.mkdtemp(prefix="worker-", dir=config["tmp"]))
+    try:
+        os.chdir(tempfile.mkdtemp(prefix="worker-", dir=config["tmp"]))
+    except OSError:  # a part filled the sandbox's /tmp: that costs only its own parts
+        os.chdir(config["tmp"])
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
