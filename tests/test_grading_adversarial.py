@@ -187,6 +187,24 @@ CASES = [
         {"relu": "SyntaxError"},
     ),
     (
+        "fills-the-sandbox-tmp",
+        lambda: honest(
+            relu="import os\nfor i in range(8):\n    try:\n"
+            "        open(f'/tmp/fill{i}', 'wb').write(b'x' * 15_000_000)\n"
+            "    except OSError:\n        break\n" + RELU_OK
+        ),
+        {"relu": 1, "forward": 3},  # a full /tmp costs nothing to the other parts
+        {},
+    ),
+    (
+        "terminal-escapes-in-an-error",
+        lambda: honest(
+            relu="def relu(z):\n    raise ValueError('\\x1b[2J\\x1b]0;pwned\\x07gone')\n"
+        ),
+        {"relu": 0, "forward": 3},
+        {"relu": "\\x1b[2J"},  # shown escaped, never sent to a terminal as is
+    ),
+    (
         "nan-results",
         lambda: honest(relu="def relu(z):\n    return z * np.nan\n"),
         {"relu": 0, "forward": 3},
@@ -224,6 +242,8 @@ def test_cheats_and_faults_cost_only_their_parts(ex01, tmp_path, case):
     assert scores(result) == expected, [p.message for p in result.parts]
     for grade_id, text in reasons.items():
         assert text in message(result, grade_id)
+    for part in result.parts:
+        assert "\x1b" not in part.message and "\x07" not in part.message
 
 
 FILE_FAULTS = [
