@@ -39,6 +39,7 @@ def results_json(result: Result) -> dict:
             "seed": result.seed,
             "sha256": result.sha256,
             "status": result.status,
+            "sandbox": result.sandbox,
         },
     }
 
