@@ -399,6 +399,46 @@ def test_signals_reach_no_other_process_and_a_learner_graded_alongside_is_unharm
         assert other.status == "graded" and scores(other) == {"relu": 1, "forward": 3}
 
 
+# A signal that is not sent by kill(): the kernel's SIGIO to the owner of a file descriptor
+# (F_SETOWN), with the signal chosen by F_SETSIG. Then the targets' states, from /proc.
+SIGIO_ATTACK = (
+    "import fcntl, os, signal, time\n"
+    "REPORT = {}\n"
+    "_F_SETSIG = 10\n"
+    "def _sigio(owner, sig):\n"
+    "    r, w = os.pipe()\n"
+    "    fcntl.fcntl(r, fcntl.F_SETOWN, owner)\n"
+    "    fcntl.fcntl(r, _F_SETSIG, sig)\n"
+    "    fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_ASYNC)\n"
+    "    os.write(w, b'x')\n"
+    "def _state(pid):\n"
+    "    try:\n"
+    "        with open(f'/proc/{pid}/stat') as f:\n"
+    "            return f.read().rsplit(')', 1)[1].split()[0]\n"
+    "    except OSError:\n"
+    "        return 'gone'\n"
+    "_zygote = os.getppid()\n"
+    "for _owner in (_zygote, 1, -os.getpgid(_zygote)):\n"
+    "    try:\n"
+    "        _sigio(_owner, signal.SIGSTOP)\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "time.sleep(0.3)\n"
+    "REPORT['zygote'] = _state(_zygote)\n"
+    "REPORT['init'] = _state(1)\n" + RELU_OK
+)
+
+
+def test_signals_through_sigio_do_not_stop_the_zygote_or_the_sandbox_init(ex01, tmp_path):
+    nb = answers("ex01", relu=SIGIO_ATTACK, forward=REPORT_FORWARD)
+    result = grade(ex01, tmp_path / "sigio.ipynb", nb)
+    assert result.status == "graded", [p.message for p in result.parts]
+    report = reported(result)
+    assert set(report) == {"zygote", "init"}, message(result, "forward")
+    assert report["zygote"] != "T" and report["init"] != "T", report  # T: stopped
+    assert scores(result)["relu"] == 1
+
+
 # --- class 6: processes that try to outlive the grading ---
 
 ESCAPE_CODE = (
