@@ -812,9 +812,11 @@ def test_torch_func_grad_meets_require_backward(ex05_graded):
 
 
 HONEST_RELU = (
-    "import json, os, sys, time\n"
+    "import json, os, pickle, sys, time\n"
     "time.sleep(1.5)  # a top-level demo, under the 2 s limit\n"
-    "SETTINGS = json.loads('{\"floor\": 0.0}')\n"
+    "SETTINGS = pickle.loads(pickle.dumps(json.loads('{\"floor\": 0.0}')))\n"
+    "np.save(os.path.join(os.path.expanduser('~'), 'demo.npy'), np.arange(3.0))\n"
+    "DEMO = np.load(os.path.join(os.path.expanduser('~'), 'demo.npy'))\n"
     "class Store:\n"
     "    def load(self):\n"
     "        return SETTINGS\n"
