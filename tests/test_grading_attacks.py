@@ -298,7 +298,7 @@ def test_deny_list_bypasses_run_but_reach_nothing(ex01, tmp_path, bypass):
     assert report["write"] != "ok" and not outside.exists(), report
     # the cheat relu could not load the solution, so the part is graded on what it really does
     assert scores(result) == {"relu": 0, "forward": 0}
-    assert "not the expected values" in message(result, "relu")
+    assert message(result, "relu").startswith("relu(z) for z = ")  # judged on its values
     assert all(SECRET_VALUE not in p.message for p in result.parts)
     if bypass == "gi_frame.f_back":
         assert report["worker"] == "reached"  # the climb worked: the worker holds nothing
