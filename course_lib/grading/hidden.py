@@ -38,6 +38,7 @@ __all__ = [
     "expect_list",
     "expect_tuple",
     "show",
+    "expect_replayed",
     "collecting",
     "LocalCaller",
 ]
@@ -92,14 +93,15 @@ class _Tripwire:
 class LocalCaller:
     """``call`` for a notebook's own functions, with the grader's JSON round trip.
 
-    With a ``rule`` (``rules.Rule``), calls of the part's ``own`` functions are checked as
-    the grader checks them: names the part may not use are replaced by tripwires during the
-    call, and the returned numbers must come from the tool the rule requires.
+    With a ``rule`` (``rules.Rule``), calls of the part's ``own`` functions (of every function
+    when ``own`` is None) are checked as the grader checks them: names the part may not use
+    are replaced by tripwires during the call, and the returned numbers must come from the
+    tool the rule requires.
     """
 
     def __init__(self, namespace: dict, rule=None, own=()):
         self.namespace = namespace
-        self.rule, self.own = rule, tuple(own)
+        self.rule, self.own = rule, (tuple(own) if own is not None else None)
 
     def _function(self, name: str):
         fn = self.namespace.get(name)
@@ -109,9 +111,9 @@ class LocalCaller:
 
     def _run(self, name: str, args, kwargs):
         fn = self._function(name)
-        if self.rule is None or name not in self.own:
+        if self.rule is None or (self.own is not None and name not in self.own):
             return fn(*args, **kwargs)
-        from course_lib.grading.rules import Recorder, block, unblock, verify  # noqa: PLC0415
+        from course_lib.grading.rules import Recorder, shadowed, verify  # noqa: PLC0415
 
         saved = {}
         for key, value in list(self.namespace.items()):
@@ -122,18 +124,14 @@ class LocalCaller:
             if key in self.rule.hide or (blocked and key != name and not key.startswith("_")):
                 saved[key] = value
                 self.namespace[key] = _Tripwire(key, self.rule.why)
-        unloaded = None
-        if self.rule.block:  # the check's own machinery stays loaded
-            why = f"in this part: {self.rule.why}"
-            unloaded = block(self.rule.block, (), why, keep=("course_lib.grading",))
-        try:
-            with Recorder(self.rule.require) as recorder:
-                value = fn(*args, **kwargs)
+        try:  # the check's own machinery (course_lib.grading) stays in place
+            with shadowed(self.rule.block, self.rule.why, keep=("course_lib.grading",)):
+                with Recorder(self.rule.require) as recorder:
+                    value = fn(*args, **kwargs)
         finally:
             self.namespace.update(saved)
-            if unloaded is not None:
-                unblock(unloaded)
-        problem = verify(self.rule, _round_trip(value), recorder.evidence(), args)
+        self.evidence = recorder.evidence()
+        problem = verify(self.rule, _round_trip(value), self.evidence, args)
         if problem:
             raise Fail(problem)
         return value
@@ -164,7 +162,11 @@ def hidden_test(grade_id: str):
             _collector[grade_id] = test
             return test
         namespace = sys._getframe(1).f_globals
-        test(LocalCaller(namespace), np.random.default_rng(0))
+        from course_lib.grading.rules import RULES  # noqa: PLC0415
+
+        same = [rule for (_, part), rule in RULES.items() if part == grade_id]
+        rule = same[0] if len(same) == 1 else None
+        test(LocalCaller(namespace, rule, own=None), np.random.default_rng(0))
         print(f"hidden test {grade_id!r}: passed")
         return test
 
@@ -259,3 +261,41 @@ def show(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return repr(value)
+
+
+def expect_replayed(call, args, reference, what: str, rng, trials: int = 3) -> None:
+    """The Value graph behind the last answer of ``call`` computes ``reference`` elsewhere too.
+
+    The grader moves the graph's leaves that hold ``args`` to new random values, replays the
+    graph with its own arithmetic (``rules.replay``) and compares the output with
+    ``reference(*new_args)``: a graph that only carries hand-computed numbers fails.
+    """
+    from course_lib.grading.rules import graphs, replay  # noqa: PLC0415
+
+    found = graphs(getattr(call, "evidence", None))
+    if not found:
+        raise Fail(f"{what}: no Value graph was built and back-propagated")
+    for graph in reversed(found):
+        rows = [
+            [i for i, row in enumerate(graph) if not row[1] and np.isclose(row[2], x, 0, 1e-12)]
+            for x in args
+        ]
+        if not all(rows):
+            continue
+        agree = 0
+        for _ in range(trials * 3):
+            new = [float(x + rng.normal(0, 0.7)) for x in args]
+            leaves = {i: v for held, v in zip(rows, new, strict=True) for i in held}
+            try:
+                got = replay(graph, leaves)
+            except (ValueError, ZeroDivisionError, OverflowError):
+                continue
+            if not np.isclose(got, reference(*new), rtol=1e-6, atol=1e-9):
+                break
+            agree += 1
+            if agree == trials:
+                return
+    raise Fail(
+        f"{what}: its Value graph does not compute the function from the inputs (replayed at "
+        "other inputs, it gives other values): build the expression itself from Values"
+    )

@@ -26,10 +26,11 @@ from __future__ import annotations
 import importlib.abc
 import math
 import sys
+import types
 from dataclasses import dataclass
 
 __all__ = ["Rule", "RULES", "rule_for", "Recorder", "verify", "prepare", "TRACERS", "is_blocked",
-           "block", "unblock", "Blocker"]  # fmt: skip
+           "block", "shadowed", "Blocker"]  # fmt: skip
 
 
 def is_blocked(module: str, blocked, allowed=()) -> bool:
@@ -51,32 +52,53 @@ class Blocker(importlib.abc.MetaPathFinder):
         return None
 
 
-def block(blocked, allowed=(), why="in this exercise: the grader checks your own code", keep=()):
-    """Unload ``blocked`` modules (but those inside ``keep``) and refuse to import them again;
-    returns what was unloaded (``unblock`` puts it back: ``check()`` blocks only while it
-    calls your function)."""
-    unloaded = {}
+def block(blocked, allowed=(), why="in this exercise: the grader checks your own code") -> None:
+    """Unload ``blocked`` modules and refuse to import them again (in a worker, for good)."""
     for name in sorted(sys.modules, reverse=True):
-        if is_blocked(name, blocked, allowed) and not is_blocked(name, keep):
-            module = unloaded[name] = sys.modules.pop(name)
+        if is_blocked(name, blocked, allowed):
+            module = sys.modules.pop(name)
             parent, _, child = name.rpartition(".")
             if parent in sys.modules and getattr(sys.modules[parent], child, None) is module:
                 delattr(sys.modules[parent], child)
-    blocker = Blocker(blocked, allowed, why)
-    sys.meta_path.insert(0, blocker)
-    unloaded["__blocker__"] = blocker
-    return unloaded
+    sys.meta_path.insert(0, Blocker(blocked, allowed, why))
 
 
-def unblock(unloaded: dict) -> None:
-    blocker = unloaded.pop("__blocker__", None)
-    if blocker in sys.meta_path:
-        sys.meta_path.remove(blocker)
-    for name in sorted(unloaded):
-        sys.modules[name] = unloaded[name]
-        parent, _, child = name.rpartition(".")
-        if parent in sys.modules:
-            setattr(sys.modules[parent], child, unloaded[name])
+class _Absent(types.ModuleType):
+    """Stands in for a blocked module in ``sys.modules`` while ``check()`` calls a function."""
+
+    def __init__(self, name: str, why: str):
+        super().__init__(name)
+        self.__dict__["_why"] = why
+
+    def __getattr__(self, attribute):
+        raise ImportError(f"{self.__name__} is not available in this part: {self._why}")
+
+
+class shadowed:  # noqa: N801 - a context manager, named like one
+    """``with shadowed(blocked, why, keep):`` blocked modules (but those in ``keep``) are absent:
+    ``import`` fails and what was loaded answers ImportError; everything is put back after,
+    untouched (the learner's kernel goes on with its torch and course_lib as they were)."""
+
+    def __init__(self, blocked, why: str, keep=()):
+        self.blocked, self.why, self.keep = tuple(blocked), why, tuple(keep)
+
+    def __enter__(self):
+        self.saved = {
+            name: module
+            for name, module in list(sys.modules.items())
+            if is_blocked(name, self.blocked) and not is_blocked(name, self.keep)
+        }
+        for name in self.saved:
+            sys.modules[name] = _Absent(name, self.why)
+        self.blocker = Blocker(self.blocked, self.keep, f"in this part: {self.why}")
+        sys.meta_path.insert(0, self.blocker)
+        return self
+
+    def __exit__(self, *exc):
+        if self.blocker in sys.meta_path:
+            sys.meta_path.remove(self.blocker)
+        sys.modules.update(self.saved)
+        return False
 
 
 def _entry(position: int):
@@ -188,9 +210,32 @@ def _torch_leaves(tensors) -> list:
     return leaves
 
 
-def _record(root: list[float], pairs: list) -> None:
+def _record(root: list[float], pairs: list, graph=None) -> None:
     for recorder in _active:
-        recorder.add(root, pairs)
+        recorder.add(root, pairs, graph)
+
+
+MAX_NODES = 5_000
+
+
+def _graph_of(root) -> list | None:
+    """The graph as ``[op, [parent indices], data]`` rows, parents first (None if too big)."""
+    order, index, stack = [], {}, [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in index:
+            continue
+        if done:
+            index[id(node)] = len(order)
+            order.append(node)
+            if len(order) > MAX_NODES:
+                return None
+            continue
+        stack.append((node, True))
+        stack.extend((p, False) for p in (getattr(node, "parents", ()) or ()) if id(p) not in index)
+    return [
+        [str(n.op)[:12], [index[id(p)] for p in (n.parents or ())], float(n.data)] for n in order
+    ]
 
 
 def _tensor(t) -> list[float]:
@@ -204,7 +249,8 @@ def _patch_value(module):
         result = original(self, *args, **kwargs)
         if _active:
             leaves = [n for n in _value_graph(self) if not getattr(n, "parents", ())]
-            _record([float(self.data)], [[[float(n.data)], [float(n.grad)]] for n in leaves])
+            pairs = [[[float(n.data)], [float(n.grad)]] for n in leaves]
+            _record([float(self.data)], pairs, _graph_of(self))
         return result
 
     backward.__doc__ = original.__doc__
@@ -285,10 +331,10 @@ class Recorder:
         self.groups: list = []
         self.count = 0
 
-    def add(self, root: list[float], pairs: list) -> None:
-        size = len(root) + sum(len(a) + len(b) for a, b in pairs)
+    def add(self, root: list[float], pairs: list, graph=None) -> None:
+        size = len(root) + sum(len(a) + len(b) for a, b in pairs) + 3 * len(graph or ())
         if self.count + size <= MAX_NUMBERS:
-            self.groups.append([root, pairs])
+            self.groups.append([root, pairs] + ([graph] if graph is not None else []))
             self.count += size
 
     def __enter__(self):
@@ -306,7 +352,7 @@ class Recorder:
         return False
 
     def evidence(self) -> list:
-        return [[root, [list(p) for p in pairs]] for root, pairs in self.groups]
+        return [list(group) for group in self.groups]
 
 
 def _numbers(item) -> list[float] | None:
@@ -334,7 +380,7 @@ def _groups(evidence) -> list:
     """The well-formed groups of untrusted evidence (it crossed from the worker as JSON)."""
     out = []
     for group in evidence if type(evidence) is list else []:
-        if type(group) is list and len(group) == 2 and _floats(group[0]):
+        if type(group) is list and len(group) in (2, 3) and _floats(group[0]):
             pairs = group[1] if type(group[1]) is list else []
             pairs = [p for p in pairs if type(p) is list and len(p) == 2 and all(map(_floats, p))]
             out.append((group[0], pairs))
@@ -375,3 +421,61 @@ def verify(rule: Rule, value, evidence, args=()) -> str | None:
     if best:
         return f"{rule.why}; {', '.join(repr(k) for k in best)} did not come from it"
     return None
+
+
+# --- replaying a recorded Value graph, in the grader, with the grader's own arithmetic ---
+
+_UNARY = {
+    "neg": lambda x: -x,
+    "relu": lambda x: x if x > 0 else 0.0,
+    "tanh": math.tanh,
+    "sigmoid": lambda x: 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x)),
+    "exp": math.exp,
+    "log": math.log,
+}
+_BINARY = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+}
+
+
+def graphs(evidence) -> list:
+    """The Value graphs in (untrusted) evidence that are well-formed, newest last."""
+    out = []
+    for group in evidence if type(evidence) is list else []:
+        graph = group[2] if type(group) is list and len(group) == 3 else None
+        if type(graph) is not list or not graph:
+            continue
+        ok = all(
+            type(row) is list
+            and len(row) == 3
+            and type(row[0]) is str
+            and type(row[1]) is list
+            and all(type(p) is int and 0 <= p < i for p in row[1])
+            and type(row[2]) is float
+            for i, row in enumerate(graph)
+        )
+        if ok:
+            out.append(graph)
+    return out
+
+
+def replay(graph: list, leaves: dict[int, float]) -> float:
+    """The graph's output when leaf rows ``leaves`` hold new values (others keep theirs).
+
+    ValueError for an operation this replay does not know."""
+    values: list[float] = []
+    for i, (op, parents, data) in enumerate(graph):
+        if not parents:
+            values.append(leaves.get(i, data))
+        elif op in _UNARY and len(parents) == 1:
+            values.append(_UNARY[op](values[parents[0]]))
+        elif op in _BINARY and len(parents) == 2:
+            values.append(_BINARY[op](values[parents[0]], values[parents[1]]))
+        elif op.startswith("**") and len(parents) == 1:
+            values.append(values[parents[0]] ** float(op[2:]))
+        else:
+            raise ValueError(f"an operation {op!r} that Value does not have")
+    return values[-1]

@@ -195,7 +195,8 @@ class RemoteCaller:
         except ValueError as exc:
             raise Fail(f"{what} returned a value that could not be read ({exc})") from None
         if message.get("require"):
-            problem = verify(self.rule, value, reply.get("evidence"), self.sent)
+            self.evidence = reply.get("evidence")
+            problem = verify(self.rule, value, self.evidence, self.sent)
             if problem:
                 raise Fail(problem)
         return value

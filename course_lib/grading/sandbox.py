@@ -253,10 +253,13 @@ class Sandbox:
                 ours.close()
                 raise SandboxError("the sandbox could not start a worker")
             worker = Worker(ours, self, pid)
-            hello = worker.receive(timeout)
+            try:
+                hello = worker.receive(timeout)
+            except (WorkerTimeout, WorkerDied) as exc:
+                raise SandboxError(f"a new worker did not start ({type(exc).__name__})") from None
             if hello.get("pid") is None:
                 worker.kill()
-                raise WorkerDied("the worker did not say hello")
+                raise SandboxError("a new worker did not say hello")
             return worker
         raise SandboxError("the sandbox could not start a worker")
 

@@ -8,7 +8,9 @@ filter is a short classic-BPF program written out here, so it needs no library:
   with one thread (numpy and torch run on one thread here), so it cannot leave a
   double-forked child behind, nor start a thread bomb;
 - ``kill`` and ``tgkill`` only to the worker itself (``kill(0, ...)`` included, as the worker
-  leads its own process group), so it cannot stop or kill the zygote or a sibling;
+  leads its own process group), so it cannot stop or kill the zygote or a sibling; nor can it
+  make the kernel signal another process for it (``fcntl`` F_SETOWN, F_SETSIG, F_SETOWN_EX and
+  ``ioctl`` FIOSETOWN, SIOCSPGRP fail);
 - ``ptrace``, ``process_vm_*``, namespaces, mounts, keyrings, ``bpf``, ``perf_event_open``,
   ``userfaultfd``, ``io_uring`` and module loading fail with EPERM;
 - a system call of another architecture (x32, i386 on x86-64) kills the process.
@@ -34,7 +36,9 @@ _RET = 0x06
 _ALLOW = 0x7FFF0000
 _KILL_PROCESS = 0x80000000
 _EPERM = 0x00050000 | errno.EPERM
-_OFF_NR, _OFF_ARCH, _OFF_ARG0 = 0, 4, 16  # struct seccomp_data, little-endian low words
+_OFF_NR, _OFF_ARCH, _OFF_ARG0, _OFF_ARG1 = 0, 4, 16, 24  # struct seccomp_data, low words
+_FCNTL_OWNER = (8, 10, 15)  # F_SETOWN, F_SETSIG, F_SETOWN_EX
+_IOCTL_OWNER = (0x8901, 0x8902)  # FIOSETOWN, SIOCSPGRP
 
 # (audit arch, {name: number}) per machine; names absent on an arch are skipped
 _ARCHES = {
@@ -76,6 +80,8 @@ _ARCHES = {
             swapon=167,
             acct=163,
             open_by_handle_at=304,
+            fcntl=72,
+            ioctl=16,
         ),
     ),
     "aarch64": (
@@ -114,6 +120,8 @@ _ARCHES = {
             swapon=224,
             acct=89,
             open_by_handle_at=265,
+            fcntl=25,
+            ioctl=29,
         ),
     ),
 }
@@ -149,6 +157,12 @@ def program(own_pid: int) -> bytes:
         checks = [_ins(_JEQ, v, len(others) - i, 0) for i, v in enumerate(others)]
         out += [_ins(_JEQ, numbers[name], 0, len(checks) + 3), _ins(_LD_W_ABS, _OFF_ARG0)]
         out += checks + [_ins(_RET, _EPERM), _ins(_RET, _ALLOW)]
+    # signals the kernel sends on a file's behalf go to its owner: only this process may own one
+    for name, commands in (("fcntl", _FCNTL_OWNER), ("ioctl", _IOCTL_OWNER)):
+        n = len(commands)
+        out += [_ins(_JEQ, numbers[name], 0, n + 3), _ins(_LD_W_ABS, _OFF_ARG1)]
+        out += [_ins(_JEQ, v, n - i, 0) for i, v in enumerate(commands)]
+        out += [_ins(_RET, _ALLOW), _ins(_RET, _EPERM)]
     out.append(_ins(_RET, _ALLOW))
     return b"".join(out)
 
