@@ -221,3 +221,18 @@ def test_workers_exec_nothing_from_a_path_the_grader_shares():
         fds = os.listdir(f"/proc/{pid}/fd")
         assert fds  # bwrap holds only its own descriptors; no path to connect to
     _ = signal  # noqa: F841 - imported for the signal tests above
+
+
+def test_stale_grading_folders_are_removed_and_live_ones_kept(tmp_path):
+    from course_lib.grading.tempdirs import clean_stale_temp_dirs
+
+    dead = tmp_path / "course-grading-999999999-abc"  # no such pid
+    live = tmp_path / f"course-grading-{os.getpid()}-def"
+    old = tmp_path / "course-grading-k3g5wcv0"  # an older grader's name, without a pid
+    new_unknown = tmp_path / "course-grading-zzzzzzzz"
+    for folder in (dead, live, old, new_unknown):
+        (folder / "inner").mkdir(parents=True)
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    assert sorted(clean_stale_temp_dirs(tmp_path)) == sorted([dead, old])
+    assert live.exists() and new_unknown.exists() and not dead.exists() and not old.exists()

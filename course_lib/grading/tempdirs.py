@@ -1,7 +1,8 @@
 """The grader's temporary folders: one per sandbox, removed at the end, and after a crash.
 
 Each folder is ``<tmp>/course-grading-<pid>-<random>``. A grader killed by SIGKILL cannot
-clean up, so every run first removes the folders whose process is gone.
+clean up, so every run first removes the folders whose process is gone (and folders of older
+versions, named without a pid, once they are a day old).
 
 >>> folder = make_temp_dir()
 >>> folder.name.startswith(f"course-grading-{os.getpid()}-")
@@ -15,11 +16,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 __all__ = ["make_temp_dir", "remove_temp_dir", "clean_stale_temp_dirs", "PREFIX"]
 
 PREFIX = "course-grading-"
+OLD_FORMAT_AGE = 24 * 3600  # seconds: a pid-less folder this old belongs to no running grader
 
 
 def make_temp_dir() -> Path:
@@ -51,7 +54,10 @@ def clean_stale_temp_dirs(root=None) -> list[Path]:
             owned = path.lstat().st_uid == os.getuid() and path.is_dir() and not path.is_symlink()
         except OSError:
             continue
-        if owned and pid_text.isdigit() and not _alive(int(pid_text)):
+        stale = pid_text.isdigit() and not _alive(int(pid_text))
+        if owned and not pid_text.isdigit():  # an older grader's folder, named without its pid
+            stale = time.time() - path.lstat().st_mtime > OLD_FORMAT_AGE
+        if owned and stale:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
