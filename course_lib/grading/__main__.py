@@ -8,7 +8,7 @@ import sys
 
 from course_lib._cli import OneLineParser
 from course_lib.grading.assignment import AssignmentError, load_assignment
-from course_lib.grading.batch import Options, UsageError, grade_batch
+from course_lib.grading.batch import Options, SandboxMissing, UsageError, grade_batch
 from course_lib.grading.gradebook import Gradebook, GradebookLocked
 from course_lib.grading.reports import write_csv
 
@@ -59,6 +59,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--roster", metavar="FILE", help="CSV of 'learner,file' rows: who submitted which file"
     )
+    g.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run learner code without the OS sandbox: ONLY for notebooks you trust",
+    )
 
     e = sub.add_parser("export", help="write the latest grades from a gradebook as CSV")
     e.add_argument("--db", default="gradebook.sqlite")
@@ -95,12 +100,13 @@ def main(argv=None) -> int:
             jobs=args.jobs, db=args.db, results=args.results, feedback=args.feedback,
             csv=args.csv, timeout=args.timeout, seed=args.seed, regrade=args.regrade,
             learner=args.learner, quiet=args.quiet, roster=args.roster,
+            sandbox=not args.no_sandbox,
         )  # fmt: skip
         return grade_batch(assignment, args.submissions, options)
     except GradebookLocked as exc:  # nothing could be read or stored
         print(f"error: {exc}; nothing was done, run the command again later", file=sys.stderr)
         return 1
-    except (AssignmentError, UsageError, ValueError) as exc:
+    except (AssignmentError, UsageError, SandboxMissing, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -21,10 +21,17 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_lib.grading import bwrap
 from course_lib.grading.assignment import Assignment
 from course_lib.grading.display import MAX_MESSAGE, clip, for_terminal
 from course_lib.grading.gradebook import Gradebook, GradebookLocked
-from course_lib.grading.grader import PartResult, Result, file_sha256, grade_submission
+from course_lib.grading.grader import (
+    PartResult,
+    Result,
+    file_sha256,
+    grade_submission,
+    sandbox_config,
+)
 from course_lib.grading.identity import (
     Found,
     Submission,
@@ -37,10 +44,26 @@ from course_lib.grading.identity import (
 )
 from course_lib.grading.progress import Progress
 from course_lib.grading.reports import feedback_markdown, results_json, write_csv, write_json
-from course_lib.grading.sandbox import ForkServer
 from course_lib.grading.tempdirs import clean_stale_temp_dirs
 
-__all__ = ["Options", "UsageError", "grade_batch", "fork_server", "learner_of"]
+__all__ = [
+    "Options",
+    "UsageError",
+    "grade_batch",
+    "learner_of",
+    "SandboxMissing",
+    "NO_SANDBOX_WARNING",
+]
+
+NO_SANDBOX_WARNING = (
+    "warning: --no-sandbox: learner code runs with your rights, your files and your network. "
+    "Use it only for notebooks you trust (your own); results are marked 'sandbox: none'"
+)
+
+
+class SandboxMissing(Exception):
+    """The grading sandbox cannot start on this machine; the message says how to fix it."""
+
 
 MAX_NOTES = 20  # notes kept per submission
 
@@ -59,6 +82,7 @@ class Options:
     quiet: bool = False
     roster: str | None = None
     lock_wait: float = 10.0  # seconds to wait for a gradebook another process holds locked
+    sandbox: bool = True  # False only for trusted self-grading (--no-sandbox)
 
 
 def bound(result: Result) -> Result:
@@ -97,14 +121,6 @@ def _write_outputs(result: Result, name: str, options: Options) -> str | None:
     except OSError as exc:
         return f"{exc.strerror or exc}: {exc.filename}"
     return None
-
-
-def fork_server(assignment: Assignment) -> ForkServer:
-    """The worker fork server for ``assignment``: its preloads, blocked imports and memory."""
-    blocked = tuple(assignment.blocked) + ("course_lib.grading",)
-    return ForkServer(
-        assignment.preload, blocked, assignment.allowed, memory_mb=assignment.memory_mb
-    )
 
 
 def _prepare(assignment: Assignment, arguments, options: Options) -> Found:
@@ -147,6 +163,13 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
     """Grade every submission; exit status 0 when each one got its row, whatever its score."""
     found = _prepare(assignment, arguments, options)
     subs = found.submissions
+    if options.sandbox:
+        problem = bwrap.problem()
+        if problem:
+            raise SandboxMissing(problem)
+    else:
+        print(NO_SANDBOX_WARNING, file=sys.stderr)
+    config = sandbox_config(assignment, "bwrap" if options.sandbox else "none")
     for path in clean_stale_temp_dirs():
         print(f"note: removed {path}, left by a grader that was killed", file=sys.stderr)
     book = Gradebook(options.db, lock_wait=options.lock_wait)
@@ -185,29 +208,28 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
             progress.update(f"{for_terminal(subs[i].learner)}: refused")
         grading = [i for i in todo if i not in ready]
         if grading:
-            with fork_server(assignment) as server:
-                pool = ThreadPoolExecutor(options.jobs)
-                futures = {
-                    pool.submit(
-                        grade_submission, assignment, subs[i].path, server,
-                        learner=subs[i].learner, seed=base_seed + i, timeout=options.timeout,
-                    ): i
-                    for i in grading
-                }  # fmt: skip
-                handled = set()
-                try:
-                    for future in as_completed(futures):
-                        handled.add(future)
-                        i = futures[future]
-                        result = bound(future.result())
-                        in_order.finished(i, result)
-                        who = for_terminal(subs[i].learner)
-                        progress.update(f"{who}: {result.score:g}/{result.max_score:g}")
-                finally:  # on Ctrl-C: drop what has not started, let running ones end
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    for future, i in futures.items():  # and store, in order, what ended
-                        if future not in handled and future.done() and not future.cancelled():
-                            in_order.finished(i, bound(future.result()))
+            pool = ThreadPoolExecutor(options.jobs)
+            futures = {
+                pool.submit(
+                    grade_submission, assignment, subs[i].path, config,
+                    learner=subs[i].learner, seed=base_seed + i, timeout=options.timeout,
+                ): i
+                for i in grading
+            }  # fmt: skip
+            handled = set()
+            try:
+                for future in as_completed(futures):
+                    handled.add(future)
+                    i = futures[future]
+                    result = bound(future.result())
+                    in_order.finished(i, result)
+                    who = for_terminal(subs[i].learner)
+                    progress.update(f"{who}: {result.score:g}/{result.max_score:g}")
+            finally:  # on Ctrl-C: drop what has not started, let running ones end
+                pool.shutdown(wait=True, cancel_futures=True)
+                for future, i in futures.items():  # and store, in order, what ended
+                    if future not in handled and future.done() and not future.cancelled():
+                        in_order.finished(i, bound(future.result()))
         if options.csv:
             try:
                 write_csv(book.latest(assignment.name), options.csv)

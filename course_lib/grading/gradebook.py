@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     learner TEXT NOT NULL, assignment TEXT NOT NULL, attempt INTEGER NOT NULL,
     path TEXT NOT NULL, sha256 TEXT NOT NULL, seed INTEGER NOT NULL, status TEXT NOT NULL,
     score REAL NOT NULL, max_score REAL NOT NULL, notes TEXT NOT NULL,
-    duration REAL NOT NULL, graded_at TEXT NOT NULL,
+    duration REAL NOT NULL, graded_at TEXT NOT NULL, sandbox TEXT NOT NULL DEFAULT 'bwrap',
     PRIMARY KEY (learner, assignment, attempt)
 );
 CREATE TABLE IF NOT EXISTS grades (
@@ -193,12 +193,12 @@ class Gradebook:
             ).fetchone()
             attempt = last + 1
             self.db.execute(
-                "INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     learner, result.assignment, attempt, clip(result.path), result.sha256,
                     result.seed, result.status, result.score, result.max_score,
                     clip("\n".join(clip(n) for n in result.notes), 10 * 2000),
-                    result.duration, stamp,
+                    result.duration, stamp, result.sandbox,
                 ),
             )  # fmt: skip
             self.db.executemany(
@@ -224,12 +224,13 @@ class Gradebook:
 
     def _load(self, learner: str, assignment: str, attempt: int) -> Result:
         row = self.db.execute(
-            "SELECT path, sha256, seed, status, notes, duration, graded_at FROM submissions"
+            "SELECT path, sha256, seed, status, notes, duration, graded_at, sandbox FROM submissions"
             " WHERE learner=? AND assignment=? AND attempt=?",
             (learner, assignment, attempt),
         ).fetchone()
-        path, sha, seed, status, notes, duration, graded_at = row
+        path, sha, seed, status, notes, duration, graded_at, sandbox = row
         result = Result(path, learner, assignment, seed, sha, status=status, duration=duration)
+        result.sandbox = sandbox
         result.notes = notes.split("\n") if notes else []
         result.attempt, result.graded_at = attempt, graded_at
         for part, score, max_score, pstatus, message in self.db.execute(

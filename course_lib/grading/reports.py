@@ -40,6 +40,7 @@ def results_json(result: Result) -> dict:
             "seed": result.seed,
             "sha256": result.sha256,
             "status": result.status,
+            "sandbox": result.sandbox,
         },
     }
 

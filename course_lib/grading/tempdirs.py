@@ -6,7 +6,8 @@ and ``ns`` its pid namespace (a container sharing ``/tmp`` sees other pids: its 
 never judged from here).
 A grader killed by SIGKILL cannot clean up after itself; the next run does, with
 ``clean_stale_temp_dirs()``. Only folders of this shape, owned by this OS user, whose owner
-process is gone, are removed; nothing is followed through a symbolic link.
+process is gone, are removed (and an older version's ``course-grading-<random>`` folders once
+they are a day old); nothing is followed through a symbolic link.
 
 >>> folder = make_temp_dir()
 >>> folder.name.startswith(f"course-grading-{os.getpid()}-")
@@ -25,12 +26,16 @@ import secrets
 import shutil
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 __all__ = ["PREFIX", "make_temp_dir", "clean_stale_temp_dirs", "remove_temp_dir"]
 
 PREFIX = "course-grading-"
 _NAME = re.compile(r"course-grading-(\d+)-(\d+)-(\d+)-[0-9a-f]{8}")
+# older versions named their folders by mkdtemp alone: removed once a day old
+_OLD_NAME = re.compile(r"course-grading-[a-z0-9_]{8}")
+OLD_NAME_AGE = 24 * 3600
 
 
 def _pid_namespace() -> int:
@@ -105,7 +110,8 @@ def clean_stale_temp_dirs(parent=None) -> list[Path]:
     uid, namespace = os.getuid(), _pid_namespace()
     for entry in entries:
         match = _NAME.fullmatch(entry.name)
-        if not match or int(match[3]) != namespace:
+        old = _OLD_NAME.fullmatch(entry.name)
+        if not old and (not match or int(match[3]) != namespace):
             continue
         try:
             info = entry.stat(follow_symlinks=False)
@@ -113,7 +119,9 @@ def clean_stale_temp_dirs(parent=None) -> list[Path]:
             continue
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid:
             continue
-        if _alive(int(match[1]), int(match[2])):
+        if old and time.time() - info.st_mtime < OLD_NAME_AGE:
+            continue
+        if match and _alive(int(match[1]), int(match[2])):
             continue
         shutil.rmtree(entry.path, ignore_errors=True)
         if not os.path.lexists(entry.path):
