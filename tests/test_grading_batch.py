@@ -27,9 +27,9 @@ from tests.grading_fixtures.submissions import (
 POINTS = {"ex01": 4, "ex02": 6, "ex03": 6, "ex04": 6, "ex05": 6}  # as stated in each notebook
 
 
-def grade(*args, cwd, check=True):
+def grade(*args, cwd, check=True, env=None):
     cmd = [sys.executable, "-m", "course_lib.grading", "grade", *map(str, args), "--quiet"]
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -348,7 +348,7 @@ TAMPERING = [
      "learner TEXT NOT NULL COLLATE NOCASE, assignment TEXT NOT NULL, attempt INTEGER NOT NULL, "
      "path TEXT NOT NULL, sha256 TEXT NOT NULL, seed INTEGER NOT NULL, status TEXT NOT NULL, "
      "score REAL NOT NULL, max_score REAL NOT NULL, notes TEXT NOT NULL, "
-     "duration REAL NOT NULL, graded_at TEXT NOT NULL, "
+     "duration REAL NOT NULL, graded_at TEXT NOT NULL, sandbox TEXT NOT NULL DEFAULT 'bwrap', "
      "PRIMARY KEY (learner, assignment, attempt)); "
      "INSERT INTO submissions SELECT * FROM old; DROP TABLE old",
      "table 'submissions' has clauses COLLATE, NOCASE"),
@@ -398,19 +398,36 @@ def test_an_error_attempt_does_not_count_as_already_graded(tmp_path):
 
 
 def test_a_grader_failure_gets_an_error_row_exit_0_and_a_regrade(tmp_path):
-    # a 5000-term sum in an answer cell makes the grader itself fail today
-    # (RecursionError while reading the code): an error row, exit 0, regraded next time
+    # the sandbox of the first submission cannot start (a bwrap that refuses its second run:
+    # the first is the grader's probe), so the grader failed there, not the learner: an
+    # error row, exit 0, and the next run grades it
+    from course_lib.grading import bwrap
+
     folder = tmp_path / "in"
-    long_sum = "+".join(["1"] * 5000)
-    write(folder / "deep.ipynb", with_answer("ex01", "forward", FORWARD_OK + f"_z = {long_sum}\n"))
+    write(folder / "deep.ipynb", with_answer("ex01", "forward", FORWARD_OK + "# deep\n"))
     write(folder / "ok.ipynb", with_answer("ex01", "forward", FORWARD_OK))
     db = tmp_path / "g.sqlite"
-    first = grade("ex01", folder, "--source", SOLUTIONS, "--db", db, cwd=tmp_path)
-    assert "grader error on" in first.stderr
+    broken = tmp_path / "bwrap"
+    count = tmp_path / "count"
+    broken.write_text(
+        "#!/bin/sh\n"
+        f"n=$(cat {count} 2>/dev/null || echo 0); n=$((n + 1)); echo $n > {count}\n"
+        '[ "$n" -eq 2 ] && exit 1\n'
+        f'exec "{bwrap.executable()}" "$@"\n'
+    )
+    broken.chmod(0o755)
+    env = {**os.environ, "COURSE_GRADING_BWRAP": str(broken)}
+    first = grade("ex01", folder, "--source", SOLUTIONS, "--db", db, "-j", "1", cwd=tmp_path,
+                  env=env)  # fmt: skip
+    assert "grader error on" in first.stderr and "sandbox" in first.stderr
     again = grade("ex01", folder, "--source", SOLUTIONS, "--db", db, cwd=tmp_path)
     assert again.returncode == 0
     table = rows(db, "SELECT learner, attempt, status, score FROM submissions ORDER BY 1, 2")
-    assert table == [("deep", 1, "error", 0.0), ("deep", 2, "error", 0.0), ("ok", 1, "graded", 4.0)]
+    assert table == [
+        ("deep", 1, "error", 0.0),
+        ("deep", 2, "graded", 4.0),
+        ("ok", 1, "graded", 4.0),
+    ]
 
 
 def test_a_gradebook_locked_mid_batch_costs_submissions_not_the_batch(tmp_path):
