@@ -224,8 +224,8 @@ class Gradebook:
 
     def _load(self, learner: str, assignment: str, attempt: int) -> Result:
         row = self.db.execute(
-            "SELECT path, sha256, seed, status, notes, duration, graded_at, sandbox FROM submissions"
-            " WHERE learner=? AND assignment=? AND attempt=?",
+            "SELECT path, sha256, seed, status, notes, duration, graded_at, sandbox"
+            " FROM submissions WHERE learner=? AND assignment=? AND attempt=?",
             (learner, assignment, attempt),
         ).fetchone()
         path, sha, seed, status, notes, duration, graded_at, sandbox = row
