@@ -143,3 +143,37 @@ def test_stub_keeps_the_indentation_of_the_block():
     assert strip_solution(src) == (
         "def f(x):\n    y = 1\n    # YOUR CODE HERE\n    raise NotImplementedError()"
     )
+
+
+def test_hidden_tests_changed_after_release_are_refused_by_grade_and_check(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    source = tmp_path / "solutions"
+    shutil.copytree(SOLUTIONS, source)
+    assert release(source, tmp_path / "exercises") != []  # writes copies (manifest unchanged)
+    assert release(source, tmp_path / "exercises", check=True) == []
+    # someone rewrites a hidden test so that every answer passes
+    victim = source / "ex01_forward_pass.ipynb"
+    nb = json.loads(victim.read_text(encoding="utf-8"))
+    hidden = next(
+        c for c in nb["cells"] if c["metadata"].get("grading", {}).get("role") == "hidden"
+    )
+    text = "".join(hidden["source"])
+    hidden["source"] = text.replace(
+        "### END HIDDEN TESTS", "__import__('os')\n### END HIDDEN TESTS"
+    )
+    victim.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    stale = release(source, tmp_path / "exercises", check=True)
+    assert any("hidden tests changed since release" in line for line in stale)
+    cmd = [sys.executable, "-m", "course_lib.grading", "grade", "ex01", str(victim),
+           "--source", str(source), "--db", str(tmp_path / "g.sqlite"), "--quiet"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "changed since release" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "g.sqlite").exists()  # refused before any grading
+    # releasing again is the instructor's decision: then grading goes on
+    release(source, tmp_path / "exercises")
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from course_lib._cli import OneLineParser
 from course_lib.grading import exports, gradescope
 from course_lib.grading.assignment import AssignmentError, load_assignment
-from course_lib.grading.batch import Options, UsageError, grade_batch
-from course_lib.grading.gradebook import Gradebook
+from course_lib.grading.batch import Options, SandboxMissing, UsageError, grade_batch
+from course_lib.grading.gradebook import Gradebook, GradebookLocked
 from course_lib.grading.reports import write_csv
 
 
@@ -27,6 +28,10 @@ def _jobs(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return int(text)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def parser() -> argparse.ArgumentParser:
@@ -52,6 +57,14 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--regrade", action="store_true", help="grade again files already graded")
     g.add_argument("--learner", help="the learner's name, for a single SUBMISSION")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument(
+        "--roster", metavar="FILE", help="CSV of 'learner,file' rows: who submitted which file"
+    )
+    g.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run learner code without the OS sandbox: ONLY for notebooks you trust",
+    )
 
     e = sub.add_parser("export", help="write the latest grades from a gradebook as CSV")
     e.add_argument("--db", default="gradebook.sqlite")
@@ -85,14 +98,20 @@ def main(argv=None) -> int:
             write_csv(book.latest(args.assignment), args.csv)
             book.close()
             return 0
+        # SIGTERM stops a batch as Ctrl-C does: running submissions end, temp folders go
+        signal.signal(signal.SIGTERM, _interrupt)
         assignment = load_assignment(args.assignment, args.source)
         options = Options(
             jobs=args.jobs, db=args.db, results=args.results, feedback=args.feedback,
             csv=args.csv, timeout=args.timeout, seed=args.seed, regrade=args.regrade,
-            learner=args.learner, quiet=args.quiet,
+            learner=args.learner, quiet=args.quiet, roster=args.roster,
+            sandbox=not args.no_sandbox,
         )  # fmt: skip
         return grade_batch(assignment, args.submissions, options)
-    except (AssignmentError, UsageError, ValueError) as exc:
+    except GradebookLocked as exc:  # nothing could be read or stored
+        print(f"error: {exc}; nothing was done, run the command again later", file=sys.stderr)
+        return 1
+    except (AssignmentError, UsageError, SandboxMissing, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

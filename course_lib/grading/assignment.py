@@ -6,7 +6,8 @@ The notebook's metadata ``grading`` gives the worker's settings
 
 - ``setup``: run in the worker, always the instructor's version;
 - ``answer``: the learner's code for one part (``grade_id``, ``points``,
-  ``defines``, optional ``forbid`` and ``require``), spliced from the submission;
+  ``defines``), spliced from the submission; what a part may not use or must use is its
+  ``Rule`` in ``rules.py``;
 - ``hidden``: hidden tests, run only in the grader's own process;
 - ``check``, ``example`` (or none): shown to the learner, never run by the grader.
 """
@@ -16,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_lib.grading import hidden
+from course_lib.grading import hidden, manifest
 from course_lib.grading.notebook import Cell, NotebookError, hidden_code, read_cells
+from course_lib.grading.rules import Rule, rule_for
 
 __all__ = ["Part", "Assignment", "load_assignment", "find_notebook", "AssignmentError"]
 
@@ -34,8 +36,7 @@ class Part:
     points: float
     cell: Cell
     defines: tuple[str, ...]
-    forbid: tuple[str, ...] = ()
-    require: tuple[str, ...] = ()
+    rule: Rule = Rule()
     test: object = None
 
 
@@ -96,6 +97,10 @@ def load_assignment(name: str, source=None) -> Assignment:
         cells, meta, _ = read_cells(path)
     except NotebookError as exc:
         raise AssignmentError(f"{path}: {exc}") from None
+    try:
+        manifest.verify(path.parent, path.name, cells, meta)
+    except manifest.ManifestError as exc:
+        raise AssignmentError(str(exc)) from None
     settings = meta.get("grading", {})
     parts, hidden_sources = [], []
     for cell in cells:
@@ -108,9 +113,13 @@ def load_assignment(name: str, source=None) -> Assignment:
             defines = _strings(g.get("defines"), f"{where} defines")
             if not defines:
                 raise AssignmentError(f"{where}: 'defines' must name what the learner writes")
-            forbid = _strings(g.get("forbid"), f"{where} forbid")
-            require = _strings(g.get("require"), f"{where} require")
-            parts.append(Part(cell.grade_id, float(points), cell, defines, forbid, require))
+            if "forbid" in g or "require" in g:
+                raise AssignmentError(
+                    f"{where}: forbid/require are declared in course_lib/grading/rules.py "
+                    "(one source for the grader and check()), not in the notebook"
+                )
+            rule = rule_for(path.stem, cell.grade_id)
+            parts.append(Part(cell.grade_id, float(points), cell, defines, rule))
         elif cell.role == "hidden":
             hidden_sources.append(hidden_code(cell.source))
     ids = [p.grade_id for p in parts]

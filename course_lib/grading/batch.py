@@ -1,26 +1,71 @@
-"""Grade many submissions of one assignment: workers in parallel, results written as they finish."""
+"""Grade many submissions of one assignment: workers in parallel, stored in input order.
+
+Every submission found gets a row in the gradebook, a line in the summary, and its
+outputs: graded, or refused with the reason (a symbolic link, a FIFO, a file over the
+size limit). Results are stored in the order the files were given, whatever order the
+workers finish in, so a learner's attempts are numbered in input order. A gradebook
+locked by another process costs the submission that could not be stored, not the batch.
+Exit status: 0 when every submission got its row (whatever its score or status) and the
+output files asked for; 1 when some did not (each is reported, and the batch goes on); 2
+for a usage error (raised as ``UsageError`` or ``ValueError``).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
+import sqlite3
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_lib.grading import bwrap
 from course_lib.grading.assignment import Assignment
-from course_lib.grading.gradebook import Gradebook
-from course_lib.grading.grader import Result, file_sha256, grade_submission
+from course_lib.grading.display import MAX_MESSAGE, clip, for_terminal
+from course_lib.grading.gradebook import Gradebook, GradebookLocked
+from course_lib.grading.grader import (
+    PartResult,
+    Result,
+    file_sha256,
+    grade_submission,
+    sandbox_config,
+)
+from course_lib.grading.identity import (
+    Found,
+    Submission,
+    UsageError,
+    assign_learners,
+    find_submissions,
+    learner_of,
+    name_outputs,
+    read_roster,
+)
 from course_lib.grading.progress import Progress
 from course_lib.grading.reports import feedback_markdown, results_json, write_csv, write_json
-from course_lib.grading.sandbox import ForkServer
+from course_lib.grading.tempdirs import clean_stale_temp_dirs
 
-__all__ = ["Options", "grade_batch", "fork_server", "expand", "learner_of"]
+__all__ = [
+    "Options",
+    "UsageError",
+    "grade_batch",
+    "learner_of",
+    "SandboxMissing",
+    "NO_SANDBOX_WARNING",
+]
+
+NO_SANDBOX_WARNING = (
+    "warning: --no-sandbox: learner code runs with your rights, your files and your network. "
+    "Use it only for notebooks you trust (your own); results are marked 'sandbox: none'"
+)
 
 
-class UsageError(Exception):
-    """A command-line argument is wrong; the message names it."""
+class SandboxMissing(Exception):
+    """The grading sandbox cannot start on this machine; the message says how to fix it."""
+
+
+MAX_NOTES = 20  # notes kept per submission
 
 
 @dataclass
@@ -35,90 +80,60 @@ class Options:
     regrade: bool = False
     learner: str | None = None
     quiet: bool = False
+    roster: str | None = None
+    lock_wait: float = 10.0  # seconds to wait for a gradebook another process holds locked
+    sandbox: bool = True  # False only for trusted self-grading (--no-sandbox)
 
 
-def expand(arguments) -> list[Path]:
-    """Files as given; folders become every ``*.ipynb`` under them (checkpoints skipped)."""
-    paths = []
-    for arg in arguments:
-        path = Path(arg)
-        if path.is_dir():
-            paths.extend(
-                p
-                for p in sorted(path.rglob("*.ipynb"))
-                if ".ipynb_checkpoints" not in p.parts and p.is_file()
+def bound(result: Result) -> Result:
+    """Clip what a submission could make huge (messages, notes), in place."""
+    for part in result.parts:
+        part.message = clip(part.message, MAX_MESSAGE)
+    notes = [clip(n, MAX_MESSAGE) for n in result.notes[:MAX_NOTES]]
+    if len(result.notes) > MAX_NOTES:
+        notes.append(f"... and {len(result.notes) - MAX_NOTES} more notes")
+    result.notes = notes
+    return result
+
+
+def refused(assignment: Assignment, sub: Submission) -> Result:
+    """The row of a file that is not graded: every part 0, the reason on each."""
+    fingerprint = hashlib.sha256(f"{sub.path}\0{sub.refused}".encode(errors="replace"))
+    result = Result(
+        str(sub.path), sub.learner, assignment.name, 0, "refused:" + fingerprint.hexdigest(),
+        status="refused", notes=[sub.refused],
+    )  # fmt: skip
+    result.parts = [
+        PartResult(p.grade_id, 0.0, p.points, "failed", sub.refused) for p in assignment.parts
+    ]
+    return result
+
+
+def _write_outputs(result: Result, name: str, options: Options) -> str | None:
+    """Write the submission's results and feedback files; why not, if they could not be."""
+    try:
+        if options.results:
+            write_json(results_json(result), Path(options.results) / f"{name}.results.json")
+        if options.feedback:
+            Path(options.feedback, f"{name}.feedback.md").write_text(
+                feedback_markdown(result), encoding="utf-8"
             )
-        elif path.is_file():
-            paths.append(path)
-        else:
-            raise UsageError(f"SUBMISSION {arg!r} is neither a file nor a folder")
-    if not paths:
-        raise UsageError("SUBMISSION: no notebooks found in the given folders")
-    return paths
+    except OSError as exc:
+        return f"{exc.strerror or exc}: {exc.filename}"
+    return None
 
 
-def learner_of(path: Path, assignment: str) -> str:
-    """``alice.ipynb`` is alice's; so are ``alice/ex01_forward_pass.ipynb`` and nbgrader's
-    ``submitted/alice/ex01/ex01_forward_pass.ipynb``: names that are the assignment's are skipped.
-    """
-    prefix = assignment.split("_")[0]
-
-    def is_assignment(name: str) -> bool:
-        return name == prefix or name.startswith(prefix + "_")
-
-    if not is_assignment(path.stem):
-        return path.stem
-    for folder in path.resolve().parents:
-        if folder.name and not is_assignment(folder.name):
-            return folder.name
-    return path.stem
-
-
-def _out_names(paths, learners) -> list[str]:
-    """Output file names: the stem, or ``<learner>__<stem>`` when stems repeat, then numbered."""
-    stems = [p.stem for p in paths]
-    pairs = zip(stems, learners, strict=True)
-    names = [s if stems.count(s) == 1 else f"{who}__{s}" for s, who in pairs]
-    seen: dict[str, int] = {}
-    unique = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        unique.append(name if names.count(name) == 1 else f"{name}__{seen[name]}")
-    return unique
-
-
-def _write_outputs(result: Result, name: str, options: Options) -> None:
-    if options.results:
-        write_json(results_json(result), Path(options.results) / f"{name}.results.json")
-    if options.feedback:
-        Path(options.feedback, f"{name}.feedback.md").write_text(
-            feedback_markdown(result), encoding="utf-8"
-        )
-
-
-def fork_server(assignment: Assignment) -> ForkServer:
-    """The worker fork server for ``assignment``: its preloads, blocked imports and memory."""
-    blocked = tuple(assignment.blocked) + ("course_lib.grading",)
-    return ForkServer(
-        assignment.preload, blocked, assignment.allowed, memory_mb=assignment.memory_mb
-    )
-
-
-def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.stdout) -> int:
-    """Grade every submission; exit status 0 when each one was graded, whatever its score."""
+def _prepare(assignment: Assignment, arguments, options: Options) -> Found:
     if type(options.jobs) is not int or options.jobs < 1:
         raise UsageError(f"-j must be a positive integer, got {options.jobs!r}")
-    paths = expand(arguments)
-    if options.learner and len(paths) != 1:
+    if options.learner is not None and options.roster is not None:
+        raise UsageError("--learner and --roster both name learners; use one of them")
+    found = find_submissions(arguments)
+    if options.learner is not None and len(found.submissions) != 1:
         raise UsageError("--learner names the learner of one SUBMISSION; several were given")
-    learners = [options.learner or learner_of(p, assignment.name) for p in paths]
-    names = _out_names(paths, learners)
-    for who in sorted({w for w in learners if learners.count(w) > 1}):
-        print(
-            f"note: learner {who!r} has {learners.count(who)} files in this batch; they are "
-            "graded as successive attempts (use one file per learner, or rename them)",
-            file=sys.stderr,
-        )
+    roster = read_roster(options.roster) if options.roster is not None else None
+    assign_learners(found, assignment.name, roster, options.learner)
+    name_outputs(found.submissions)
     for option, folder in (("--results", options.results), ("--feedback", options.feedback)):
         if folder:
             try:
@@ -127,49 +142,151 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
                 raise UsageError(f"{option} must be a folder; {folder!r}: {exc.strerror}") from None
     if options.csv and not Path(options.csv).resolve().parent.is_dir():
         raise UsageError(f"--csv {options.csv!r}: its folder does not exist")
-    book = Gradebook(options.db)
-    todo, results = [], {}
-    for i, (path, learner) in enumerate(zip(paths, learners, strict=True)):
-        attempt = book.already_graded(learner, assignment.name, file_sha256(path))
-        if attempt is not None and not options.regrade:
-            results[i] = book.load(learner, assignment.name, attempt)
-            results[i].notes.append(f"(already graded as attempt {attempt}; not regraded)")
-            _write_outputs(results[i], names[i], options)
-        else:
-            todo.append(i)
+    return found
+
+
+class _InOrder:
+    """Stores finished results in input order: each as soon as every earlier one is stored."""
+
+    def __init__(self, order: list[int], store):
+        self.order, self.store, self.next, self.waiting = order, store, 0, {}
+
+    def finished(self, i: int, result: Result) -> None:
+        self.waiting[i] = result
+        while self.next < len(self.order) and self.order[self.next] in self.waiting:
+            j = self.order[self.next]
+            self.store(j, self.waiting.pop(j))
+            self.next += 1
+
+
+def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.stdout) -> int:
+    """Grade every submission; exit status 0 when each one got its row, whatever its score."""
+    found = _prepare(assignment, arguments, options)
+    subs = found.submissions
+    if options.sandbox:
+        problem = bwrap.problem()
+        if problem:
+            raise SandboxMissing(problem)
+    else:
+        print(NO_SANDBOX_WARNING, file=sys.stderr)
+    config = sandbox_config(assignment, "bwrap" if options.sandbox else "none")
+    for path in clean_stale_temp_dirs():
+        print(f"note: removed {path}, left by a grader that was killed", file=sys.stderr)
+    book = Gradebook(options.db, lock_wait=options.lock_wait)
+    results: dict[int, Result] = {}
+    unstored: dict[int, str] = {}  # submissions that got no row, and why
+    unwritten: dict[int, str | None] = {}  # submissions whose output files failed, and why
+    csv_failed = ""
     quiet = open(os.devnull, "w") if options.quiet else None  # noqa: SIM115
-    progress = Progress(len(paths), assignment.name, stream=quiet)
-    for _ in results:
-        progress.update("(already graded)")
+    progress = Progress(len(subs), assignment.name, stream=quiet)
     base_seed = options.seed if options.seed is not None else secrets.randbits(31)
+
+    def store(i: int, result: Result) -> None:
+        results[i] = result
+        try:
+            book.record(result)  # one transaction per submission
+        except (GradebookLocked, sqlite3.Error) as exc:  # reported; the batch goes on
+            unstored[i] = str(exc)
+        unwritten[i] = _write_outputs(result, subs[i].name, options)
+
     try:
-        if todo:
-            with fork_server(assignment) as server:
-                pool = ThreadPoolExecutor(options.jobs)
-                try:
-                    futures = {
-                        pool.submit(
-                            grade_submission, assignment, paths[i], server,
-                            learner=learners[i], seed=base_seed + i, timeout=options.timeout,
-                        ): i
-                        for i in todo
-                    }  # fmt: skip
-                    for future in as_completed(futures):
-                        i = futures[future]
-                        results[i] = result = future.result()
-                        book.record(result)  # one transaction per submission
-                        _write_outputs(result, names[i], options)
-                        progress.update(f"{learners[i]}: {result.score:g}/{result.max_score:g}")
-                finally:  # on Ctrl-C: drop what has not started, let running ones end
-                    pool.shutdown(wait=True, cancel_futures=True)
+        todo, ready = [], {}
+        for i, sub in enumerate(subs):
+            if sub.refused:
+                ready[i] = refused(assignment, sub)
+            earlier = None if options.regrade else _stored(book, assignment, sub, ready.get(i))
+            if earlier is None:
+                todo.append(i)
+                continue
+            results[i] = earlier
+            unwritten[i] = _write_outputs(earlier, sub.name, options)
+            progress.update("(already graded)")
+            ready.pop(i, None)
+        in_order = _InOrder(todo, store)
+        for i, result in ready.items():
+            in_order.finished(i, result)
+            progress.update(f"{for_terminal(subs[i].learner)}: refused")
+        grading = [i for i in todo if i not in ready]
+        if grading:
+            pool = ThreadPoolExecutor(options.jobs)
+            futures = {
+                pool.submit(
+                    grade_submission, assignment, subs[i].path, config,
+                    learner=subs[i].learner, seed=base_seed + i, timeout=options.timeout,
+                ): i
+                for i in grading
+            }  # fmt: skip
+            handled = set()
+            try:
+                for future in as_completed(futures):
+                    handled.add(future)
+                    i = futures[future]
+                    result = bound(future.result())
+                    in_order.finished(i, result)
+                    who = for_terminal(subs[i].learner)
+                    progress.update(f"{who}: {result.score:g}/{result.max_score:g}")
+            finally:  # on Ctrl-C: drop what has not started, let running ones end
+                pool.shutdown(wait=True, cancel_futures=True)
+                for future, i in futures.items():  # and store, in order, what ended
+                    if future not in handled and future.done() and not future.cancelled():
+                        in_order.finished(i, bound(future.result()))
         if options.csv:
-            write_csv(book.latest(assignment.name), options.csv)
+            try:
+                write_csv(book.latest(assignment.name), options.csv)
+            except GradebookLocked as exc:
+                csv_failed = f"error: --csv {options.csv!r} was not written: {exc}"
     finally:
         book.close()
-    for i in range(len(paths)):
+        if quiet is not None:
+            quiet.close()
+    status = _summary(subs, results, unstored, found, out)
+    failed = [(i, why) for i, why in sorted(unwritten.items()) if why]
+    for i, why in failed:
+        path = for_terminal(subs[i].path)
+        print(f"error: the output files of {path} were not written: {for_terminal(why)}",
+              file=sys.stderr)  # fmt: skip
+    if csv_failed:
+        print(for_terminal(csv_failed), file=sys.stderr)
+    return 1 if failed or csv_failed else status
+
+
+def _stored(book: Gradebook, assignment: Assignment, sub: Submission, refusal) -> Result | None:
+    """The stored result of this very file (graded, or refused for the same reason), if any."""
+    sha = refusal.sha256 if refusal is not None else file_sha256(sub.path)
+    try:
+        attempt = book.already_graded(sub.learner, assignment.name, sha)
+        if attempt is None:
+            return None
+        result = book.load(sub.learner, assignment.name, attempt)
+    except GradebookLocked:
+        return None  # grade it; storing it will say whether the lock is gone
+    result.notes.append(f"(already graded as attempt {attempt}; not regraded)")
+    return result
+
+
+def _summary(subs, results, unstored, found: Found, out) -> int:
+    for i, sub in enumerate(subs):
         r = results[i]
-        print(f"{r.score:6g} / {r.max_score:g}  {r.learner:20s} {paths[i]}", file=out)
-    errors = [results[i] for i in results if results[i].status != "graded"]
-    for r in errors:
-        print(f"grader error on {r.path}: {r.parts[0].message}", file=sys.stderr)
-    return 0 if not errors else 1
+        who, path = for_terminal(sub.learner), for_terminal(sub.path)
+        line = f"{r.score:6g} / {r.max_score:g}  {who:20s} {path}"
+        if r.status == "refused":
+            line += f"  ({for_terminal(sub.refused)})"
+        elif r.status != "graded":
+            line += f"  (status {r.status}: a rerun grades it again)"
+        if i in unstored:
+            line += "  (NOT STORED in the gradebook)"
+        print(line, file=out)
+    for path, why in found.skipped:
+        print(f"skipped: {for_terminal(path)}: {for_terminal(why)}", file=out)
+    for note in found.notes:
+        print(f"note: {for_terminal(note)}", file=out)
+    for _, r in sorted(results.items()):
+        if r.status == "error":
+            message = r.parts[0].message if r.parts else "no reason recorded"
+            print(
+                f"grader error on {for_terminal(r.path)}: {for_terminal(message)}", file=sys.stderr
+            )
+    for i, why in sorted(unstored.items()):
+        path = for_terminal(subs[i].path)
+        print(f"error: {path} has no row in the gradebook: {for_terminal(why)}", file=sys.stderr)
+    return 1 if unstored else 0

@@ -15,15 +15,16 @@ import numpy as np
 
 from course_lib.grading.assignment import Assignment
 from course_lib.grading.hidden import Fail
-from course_lib.grading.integrity import scan, strip_magics
+from course_lib.grading.integrity import strip_magics
 from course_lib.grading.notebook import NotebookError, read_cells
 from course_lib.grading.runner import PartFault, Program, RemoteCaller, Runner
-from course_lib.grading.sandbox import ForkServer
+from course_lib.grading.sandbox import Sandbox, SandboxConfig, SandboxError, WorkerDied
 from course_lib.grading.splice import splice
 
-__all__ = ["PartResult", "Result", "grade_submission", "OUTPUT_CAP"]
+__all__ = ["PartResult", "Result", "grade_submission", "sandbox_config", "OUTPUT_CAP"]
 
 OUTPUT_CAP = 100_000  # characters a learner's code may print per part
+MAX_ANSWER_CHARS = 256 * 1024  # an answer cell longer than this is not run
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Result:
     duration: float = 0.0
     attempt: int | None = None
     graded_at: str | None = None
+    sandbox: str = "bwrap"  # or "none" (--no-sandbox: trusted self-grading)
 
     @property
     def score(self) -> float:
@@ -69,6 +71,19 @@ def _zero(assignment: Assignment, reason: str, status: str = "failed") -> list[P
     return [PartResult(p.grade_id, 0.0, p.points, status, reason) for p in assignment.parts]
 
 
+def sandbox_config(assignment: Assignment, isolation: str = "bwrap") -> SandboxConfig:
+    """The sandbox settings for ``assignment``: its preloads, blocked imports and memory."""
+    blocked = tuple(assignment.blocked) + ("course_lib.grading",)
+    return SandboxConfig(
+        preload=assignment.preload,
+        blocked=blocked,
+        allowed=assignment.allowed,
+        memory_mb=assignment.memory_mb,
+        output_cap=OUTPUT_CAP,
+        isolation=isolation,
+    )
+
+
 def _program(assignment: Assignment, answers: dict, problems: dict, notes: list) -> list[Program]:
     program = []
     for cell in assignment.cells:
@@ -78,19 +93,15 @@ def _program(assignment: Assignment, answers: dict, problems: dict, notes: list)
             program.append(Program(f"setup-{cell.index}", cell.source, None))
         elif cell.role == "answer" and answers.get(cell.grade_id) is not None:
             part = assignment.part(cell.grade_id)
+            if len(answers[part.grade_id]) > MAX_ANSWER_CHARS:
+                problems[part.grade_id] = (
+                    f"not graded: the answer cell has {len(answers[part.grade_id])} characters, "
+                    f"over the {MAX_ANSWER_CHARS} limit"
+                )
+                continue
             source, magics = strip_magics(answers[part.grade_id])
             if magics:
                 notes.append(f"part {part.grade_id!r}: {magics} IPython magic line(s) ignored")
-            found = scan(
-                source,
-                blocked=assignment.blocked,
-                allowed=assignment.allowed,
-                forbid=part.forbid,
-                require=part.require,
-            )
-            if found:
-                problems[part.grade_id] = "not graded: " + "; ".join(found[:3])
-                continue
             program.append(Program(f"answer-{part.grade_id}", source, part.grade_id))
     return program
 
@@ -98,18 +109,23 @@ def _program(assignment: Assignment, answers: dict, problems: dict, notes: list)
 def grade_submission(
     assignment: Assignment,
     path,
-    server: ForkServer,
+    config: SandboxConfig,
     *,
     learner: str,
     seed: int,
     timeout: float | None = None,
 ) -> Result:
-    """Grade the notebook at ``path`` in fresh workers from ``server``; never raises."""
+    """Grade the notebook at ``path`` in a sandbox of its own; never raises."""
     start = time.monotonic()
     timeout = assignment.timeout if timeout is None else timeout
     result = Result(str(path), learner, assignment.name, seed, file_sha256(path))
+    result.sandbox = "none" if config.isolation == "none" else "bwrap"
     try:
-        _grade(assignment, path, server, result, timeout)
+        _grade(assignment, path, config, result, timeout)
+    except (SandboxError, WorkerDied) as exc:  # not the learner's doing: grade it again later
+        result.status = "error"
+        reason = f"the grading sandbox failed ({exc}); this submission will be graded again"
+        result.parts = _zero(assignment, reason, "error")
     except Exception as exc:  # a grader bug must not stop the batch: record it
         result.status = "error"
         reason = f"internal grader error ({type(exc).__name__}: {exc}); tell your instructor"
@@ -118,7 +134,7 @@ def grade_submission(
     return result
 
 
-def _grade(assignment, path, server, result: Result, timeout: float) -> None:
+def _grade(assignment, path, config: SandboxConfig, result: Result, timeout: float) -> None:
     try:
         cells, _, _ = read_cells(path)
     except NotebookError as exc:
@@ -129,15 +145,16 @@ def _grade(assignment, path, server, result: Result, timeout: float) -> None:
     result.notes.extend(spliced.notes)
     problems = dict(spliced.missing)
     program = _program(assignment, spliced.answers, problems, result.notes)
-    runner = Runner(server, program, timeout, OUTPUT_CAP)
     rng = np.random.default_rng(result.seed)
-    try:
-        for part in assignment.parts:
-            graded = _grade_part(part, runner, problems, rng, timeout)
-            graded.message += _depends_on_broken(assignment, graded.message, problems, runner)
-            result.parts.append(graded)
-    finally:
-        runner.close()
+    with Sandbox(config) as sandbox:
+        runner = Runner(sandbox, program, timeout, OUTPUT_CAP)
+        try:
+            for part in assignment.parts:
+                graded = _grade_part(part, runner, problems, rng, timeout)
+                graded.message += _depends_on_broken(assignment, graded.message, problems, runner)
+                result.parts.append(graded)
+        finally:
+            runner.shutdown()
     for cell_id, why in runner.excluded.items():
         if cell_id.startswith("setup"):
             result.notes.append(f"setup cell left out: {why}")
@@ -164,11 +181,16 @@ def _grade_part(part, runner: Runner, problems: dict, rng, timeout: float) -> Pa
     if part.grade_id in problems:
         return failed(problems[part.grade_id])
     cell_id = f"answer-{part.grade_id}"
+    part_rng = np.random.default_rng(rng.integers(2**63))
+    try:
+        runner.start_part(part.rule)
+    except PartFault as exc:
+        return failed(str(exc))
     if cell_id in runner.excluded:
         return failed(runner.excluded[cell_id])
-    caller = RemoteCaller(runner, timeout)
+    caller = RemoteCaller(runner, timeout, part.rule, part.defines)
     try:
-        part.test(caller, np.random.default_rng(rng.integers(2**63)))
+        part.test(caller, part_rng)
     except PartFault as exc:
         return failed(str(exc))
     except Fail as exc:

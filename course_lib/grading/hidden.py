@@ -38,6 +38,7 @@ __all__ = [
     "expect_list",
     "expect_tuple",
     "show",
+    "expect_replayed",
     "collecting",
     "LocalCaller",
 ]
@@ -74,25 +75,74 @@ def _round_trip(value):
     return decode(json.loads(json.dumps(encode(value))))
 
 
+class _Tripwire:
+    """Stands in for a name a part may not use, while ``check()`` calls the learner's function."""
+
+    def __init__(self, name: str, why: str):
+        self._name, self._why = name, why
+
+    def _refuse(self, *args, **kwargs):
+        raise Fail(f"{self._name} is not available in this part: {self._why}")
+
+    __call__ = _refuse
+
+    def __getattr__(self, attribute):
+        self._refuse()
+
+
 class LocalCaller:
-    """``call`` for a notebook's own functions, with the grader's JSON round trip."""
+    """``call`` for a notebook's own functions, with the grader's JSON round trip.
 
-    def __init__(self, namespace: dict):
+    With a ``rule`` (``rules.Rule``), calls of the part's ``own`` functions (of every function
+    when ``own`` is None) are checked as the grader checks them: names the part may not use
+    are replaced by tripwires during the call, and the returned numbers must come from the
+    tool the rule requires.
+    """
+
+    def __init__(self, namespace: dict, rule=None, own=()):
         self.namespace = namespace
+        self.rule, self.own = rule, (tuple(own) if own is not None else None)
 
-    def __call__(self, name: str, *args, **kwargs):
+    def _function(self, name: str):
         fn = self.namespace.get(name)
         if not callable(fn):
             raise LearnerError(f"{name} is not defined as a function")
-        return _round_trip(fn(*_round_trip(list(args)), **_round_trip(kwargs)))
+        return fn
+
+    def _run(self, name: str, args, kwargs):
+        fn = self._function(name)
+        if self.rule is None or (self.own is not None and name not in self.own):
+            return fn(*args, **kwargs)
+        from course_lib.grading.rules import Recorder, shadowed, verify  # noqa: PLC0415
+
+        saved = {}
+        for key, value in list(self.namespace.items()):
+            module = getattr(value, "__module__", None) or getattr(value, "__name__", "")
+            blocked = any(
+                str(module) == b or str(module).startswith(b + ".") for b in self.rule.block
+            )
+            if key in self.rule.hide or (blocked and key != name and not key.startswith("_")):
+                saved[key] = value
+                self.namespace[key] = _Tripwire(key, self.rule.why)
+        try:  # the check's own machinery (course_lib.grading) stays in place
+            with shadowed(self.rule.block, self.rule.why, keep=("course_lib.grading",)):
+                with Recorder(self.rule.require) as recorder:
+                    value = fn(*args, **kwargs)
+        finally:
+            self.namespace.update(saved)
+        self.evidence = recorder.evidence()
+        problem = verify(self.rule, _round_trip(value), self.evidence, args)
+        if problem:
+            raise Fail(problem)
+        return value
+
+    def __call__(self, name: str, *args, **kwargs):
+        return _round_trip(self._run(name, _round_trip(list(args)), _round_trip(kwargs)))
 
     def with_arguments(self, name: str, *args):
         """``(value, arguments as they are after the call)``: to see in-place changes."""
-        fn = self.namespace.get(name)
-        if not callable(fn):
-            raise LearnerError(f"{name} is not defined as a function")
         sent = _round_trip(list(args))
-        return _round_trip(fn(*sent)), _round_trip(sent)
+        return _round_trip(self._run(name, sent, {})), _round_trip(sent)
 
     def get(self, name: str):
         if name not in self.namespace:
@@ -112,7 +162,11 @@ def hidden_test(grade_id: str):
             _collector[grade_id] = test
             return test
         namespace = sys._getframe(1).f_globals
-        test(LocalCaller(namespace), np.random.default_rng(0))
+        from course_lib.grading.rules import RULES  # noqa: PLC0415
+
+        same = [rule for (_, part), rule in RULES.items() if part == grade_id]
+        rule = same[0] if len(same) == 1 else None
+        test(LocalCaller(namespace, rule, own=None), np.random.default_rng(0))
         print(f"hidden test {grade_id!r}: passed")
         return test
 
@@ -124,20 +178,36 @@ def hidden_test(grade_id: str):
 _FLOATS = (float, np.float64)
 
 
-def expect_float(got, want: float, what: str, *, rtol: float = 1e-6, atol: float = 1e-9):
-    """``got`` must be a Python float (or numpy float64) close to ``want``."""
+def _slip(got, slips, rtol, atol) -> str:
+    """`` (it looks like <slip>)`` when ``got`` equals a known slip's value (never the value)."""
+    for name, value in (slips or {}).items():
+        value = np.asarray(value, dtype=float)
+        if np.shape(got) == value.shape and np.allclose(got, value, rtol=rtol, atol=atol):
+            return f": it looks like {name}"
+    return ""
+
+
+def expect_float(
+    got, want: float, what: str, *, rtol: float = 1e-6, atol: float = 1e-9, slips=None
+):
+    """``got`` must be a Python float (or numpy float64) close to ``want``.
+
+    ``slips`` maps a common slip's name to the value it gives; feedback names the slip.
+    """
     if type(got) not in _FLOATS:
         raise Fail(f"{what} should be a float, but it is {describe(got)}")
     if not np.isfinite(got):
         raise Fail(f"{what} is {got}, not a finite number")
     if not np.isclose(got, want, rtol=rtol, atol=atol):
-        raise Fail(f"{what} is {float(got):.6g}, which is not the expected value")
+        slip = _slip(got, slips, rtol, atol)
+        raise Fail(f"{what} is {float(got):.6g}, which is not the expected value{slip}")
 
 
-def expect_array(
-    got, want, what: str, *, rtol: float = 1e-6, atol: float = 1e-9, dtypes=("float64",)
-):
-    """``got`` must be a numpy array of one of ``dtypes``, of ``want``'s shape, close to it."""
+def expect_array(got, want, what: str, *, rtol=1e-6, atol=1e-9, dtypes=("float64",), slips=None):
+    """``got`` must be a numpy array of one of ``dtypes``, of ``want``'s shape, close to it.
+
+    ``slips`` maps a common slip's name to the array it gives; feedback names the slip.
+    """
     want = np.asarray(want)
     if type(got) is not np.ndarray:
         raise Fail(f"{what} should be a numpy array of shape {want.shape}, not {describe(got)}")
@@ -149,7 +219,10 @@ def expect_array(
         raise Fail(f"{what} holds NaN or inf")
     if not np.allclose(got, want, rtol=rtol, atol=atol):
         wrong = int(np.sum(~np.isclose(got, want, rtol=rtol, atol=atol)))
-        raise Fail(f"{what} has {wrong} of {want.size} entries that are not the expected values")
+        raise Fail(
+            f"{what} has {wrong} of {want.size} entries that are not the expected values"
+            + _slip(got, slips, rtol, atol)
+        )
 
 
 def expect_dict(got, keys, what: str) -> dict:
@@ -188,3 +261,41 @@ def show(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return repr(value)
+
+
+def expect_replayed(call, args, reference, what: str, rng, trials: int = 3) -> None:
+    """The Value graph behind the last answer of ``call`` computes ``reference`` elsewhere too.
+
+    The grader moves the graph's leaves that hold ``args`` to new random values, replays the
+    graph with its own arithmetic (``rules.replay``) and compares the output with
+    ``reference(*new_args)``: a graph that only carries hand-computed numbers fails.
+    """
+    from course_lib.grading.rules import graphs, replay  # noqa: PLC0415
+
+    found = graphs(getattr(call, "evidence", None))
+    if not found:
+        raise Fail(f"{what}: no Value graph was built and back-propagated")
+    for graph in reversed(found):
+        rows = [
+            [i for i, row in enumerate(graph) if not row[1] and np.isclose(row[2], x, 0, 1e-12)]
+            for x in args
+        ]
+        if not all(rows):
+            continue
+        agree = 0
+        for _ in range(trials * 3):
+            new = [float(x + rng.normal(0, 0.7)) for x in args]
+            leaves = {i: v for held, v in zip(rows, new, strict=True) for i in held}
+            try:
+                got = replay(graph, leaves)
+            except (ValueError, ZeroDivisionError, OverflowError):
+                continue
+            if not np.isclose(got, reference(*new), rtol=1e-6, atol=1e-9):
+                break
+            agree += 1
+            if agree == trials:
+                return
+    raise Fail(
+        f"{what}: its Value graph does not compute the function from the inputs (replayed at "
+        "other inputs, it gives other values): build the expression itself from Values"
+    )

@@ -1,7 +1,7 @@
 """Reading notebooks that may be anything, and the nbgrader-style markers inside cells.
 
 ``read_cells`` never trusts a file: whatever is wrong with it (empty, not JSON,
-not a notebook, nbformat 3, too big) becomes a NotebookError with a reason a
+not a notebook, nbformat 3, too big, a FIFO) becomes a NotebookError with a reason a
 learner can act on.
 
 >>> strip_solution("def f(x):\\n    ### BEGIN SOLUTION\\n    return 2 * x\\n    ### END SOLUTION")
@@ -12,9 +12,11 @@ learner can act on.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 
 __all__ = [
     "Cell",
@@ -25,9 +27,13 @@ __all__ = [
     "strip_hidden",
     "hidden_code",
     "MAX_NOTEBOOK_BYTES",
+    "MAX_CELL_CHARS",
+    "MAX_CELLS",
 ]
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+MAX_CELL_CHARS = 256 * 1024  # one code cell; a learner's answer is a few hundred characters
+MAX_CELLS = 5000
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
@@ -69,7 +75,7 @@ def _source(value) -> str | None:
 
 def parse_cells(data) -> tuple[list[Cell], dict]:
     """Cells and notebook metadata from parsed JSON; NotebookError if it is not nbformat 4."""
-    if not isinstance(data, dict) or "cells" not in data or "nbformat" not in data:
+    if not isinstance(data, dict) or "nbformat" not in data:
         raise NotebookError("this is JSON but not a Jupyter notebook (no 'cells' or 'nbformat')")
     major = data.get("nbformat")
     if type(major) is not int:
@@ -81,6 +87,8 @@ def parse_cells(data) -> tuple[list[Cell], dict]:
         )
     if major > 4:
         raise NotebookError(f"nbformat {major} is newer than this grader knows (4)")
+    if "cells" not in data:
+        raise NotebookError("this is JSON but not a Jupyter notebook (no 'cells' or 'nbformat')")
     if not isinstance(data["cells"], list):
         raise NotebookError("the notebook's 'cells' is not a list")
     cells = []
@@ -98,28 +106,71 @@ def parse_cells(data) -> tuple[list[Cell], dict]:
     return cells, metadata
 
 
-def read_cells(path) -> tuple[list[Cell], dict, bytes]:
-    """``(cells, notebook metadata, raw bytes)`` of the notebook at ``path``."""
-    path = Path(path)
+def _read_regular(path, follow_symlinks: bool) -> bytes:
+    """The bytes of ``path`` if it is a regular file within the size limit. Opened without
+    blocking, so a FIFO or a device is refused rather than waited on."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        size = path.stat().st_size
-        if size > MAX_NOTEBOOK_BYTES:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow_symlinks:
+            raise NotebookError("the file is a symbolic link, not a notebook") from None
+        raise NotebookError(f"the file cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotebookError("this is not a regular file (a FIFO, a device or a socket)")
+        if info.st_size > MAX_NOTEBOOK_BYTES:
             raise NotebookError(
-                f"the file is {size} bytes, over the {MAX_NOTEBOOK_BYTES} byte limit "
+                f"the file is {info.st_size} bytes, over the {MAX_NOTEBOOK_BYTES} byte limit "
                 "(clear the outputs and resubmit)"
             )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise NotebookError(f"the file cannot be read: {exc.strerror or exc}") from None
+        try:
+            raw = f.read(MAX_NOTEBOOK_BYTES + 1)
+        except OSError as exc:
+            raise NotebookError(f"the file cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_NOTEBOOK_BYTES:  # it grew after fstat
+        raise NotebookError(f"the file is over the {MAX_NOTEBOOK_BYTES} byte limit")
+    return raw
+
+
+def _check_sizes(cells: list[Cell]) -> None:
+    if len(cells) > MAX_CELLS:
+        raise NotebookError(f"the notebook has {len(cells)} cells, over the limit of {MAX_CELLS}")
+    for cell in cells:
+        if cell.cell_type == "code" and len(cell.source) > MAX_CELL_CHARS:
+            raise NotebookError(
+                f"code cell {cell.index + 1} holds {len(cell.source)} characters, over the "
+                f"{MAX_CELL_CHARS} character limit for one cell (move data out of code cells "
+                "and resubmit)"
+            )
+
+
+def read_cells(path, *, follow_symlinks: bool = True) -> tuple[list[Cell], dict, bytes]:
+    """``(cells, notebook metadata, raw bytes)`` of the notebook at ``path``.
+
+    The file must be a regular file (``follow_symlinks=False``: not even through a symbolic
+    link) of at most ``MAX_NOTEBOOK_BYTES``, with no code cell over ``MAX_CELL_CHARS``: the
+    sizes are checked before any cell is parsed, and JSON nested too deeply to read is a
+    NotebookError like any other.
+    """
+    raw = _read_regular(path, follow_symlinks)
     if not raw.strip():
         raise NotebookError("the file is empty")
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise NotebookError("this is not a notebook: the file is not UTF-8 text") from None
+    except RecursionError:
+        raise NotebookError("this is not a notebook: its JSON is nested too deeply") from None
+    except MemoryError:
+        raise NotebookError("this notebook is too large to read in the grader's memory") from None
     except ValueError as exc:
         raise NotebookError(f"this is not a notebook: the file is not valid JSON ({exc})") from None
     cells, metadata = parse_cells(data)
+    _check_sizes(cells)
     return cells, metadata, raw
 
 

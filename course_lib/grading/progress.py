@@ -1,9 +1,14 @@
-"""A progress bar on stderr: redrawn in place on a terminal, a line per 10% in a log."""
+"""A progress bar on stderr: redrawn in place on a terminal, a line per 10% in a log.
+
+Notes name learners, so control characters in them are shown escaped, never sent.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
+
+from course_lib.grading.display import for_terminal
 
 __all__ = ["Progress"]
 
@@ -22,6 +27,7 @@ class Progress:
         bar = "#" * filled + "-" * (self.width - filled)
         elapsed = time.monotonic() - self.start
         text = f"{self.label} [{bar}] {self.done}/{self.total} {elapsed:5.1f}s {note}"
+        text = for_terminal(text)  # a learner's name is in the note
         if self.tty:
             self.stream.write("\r" + text[:120].ljust(120))
             if self.done == self.total:

@@ -5,7 +5,8 @@ block becomes ``# YOUR CODE HERE`` / ``raise NotImplementedError()``; every
 hidden-test block is removed (a cell left empty is dropped); outputs are
 cleared; cells that may raise in a student copy (answers and examples) get
 nbval's ``raises-exception`` tag. Cell ids and grading metadata are kept, so
-the grader can match the learner's cells.
+the grader can match the learner's cells. The hidden tests' fingerprints are
+recorded in ``<source>/hidden-tests.sha256.json`` (``manifest.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.grading.notebook import HIDDEN, SOLUTION, blocks, strip_hidden, strip_solution
+from course_lib.grading import manifest
+from course_lib.grading.notebook import (
+    HIDDEN,
+    SOLUTION,
+    blocks,
+    read_cells,
+    strip_hidden,
+    strip_solution,
+)
 
 __all__ = ["student_copy", "release", "ReleaseError"]
 
@@ -59,7 +68,10 @@ def release(source="solutions", dest="exercises", check: bool = False) -> list[s
         raise ReleaseError(f"--source must be a folder of solution notebooks; {source} is not")
     changed = []
     wanted = set()
+    prints = {}
     for path in sorted(source.glob("ex*.ipynb")):
+        cells, metadata, _ = read_cells(path)
+        prints[path.name] = manifest.fingerprint(cells, metadata)
         nb = nbformat.read(path, as_version=4)
         text = nbformat.writes(student_copy(nb, path.name)) + "\n"
         target = dest / path.name
@@ -72,4 +84,12 @@ def release(source="solutions", dest="exercises", check: bool = False) -> list[s
     if dest.is_dir():
         extra = [str(p) for p in sorted(dest.glob("ex*.ipynb")) if p.name not in wanted]
         changed.extend(f"{p} (no solution notebook for it)" for p in extra)
+    try:
+        recorded = manifest._read(source)
+    except manifest.ManifestError:
+        recorded = None
+    if recorded != prints:
+        changed.append(f"{source / manifest.MANIFEST} (hidden tests changed since release)")
+        if not check:
+            manifest.write_manifest(source, prints)
     return changed

@@ -11,6 +11,7 @@ import csv
 import json
 from pathlib import Path
 
+from course_lib.grading.display import for_csv, for_terminal
 from course_lib.grading.grader import Result
 
 __all__ = ["results_json", "feedback_markdown", "write_csv"]
@@ -39,21 +40,33 @@ def results_json(result: Result) -> dict:
             "seed": result.seed,
             "sha256": result.sha256,
             "status": result.status,
+            "sandbox": result.sandbox,
         },
     }
 
 
+def _name(text) -> str:
+    """A learner's or file's name in Markdown: control characters escaped, no HTML."""
+    return for_terminal(text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _text(text) -> str:
+    """A message or note on one Markdown line."""
+    return _name(str(text).replace("\n", " "))
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _text(text).replace("|", "\\|")
 
 
 def feedback_markdown(result: Result) -> str:
     """Per-learner feedback in Markdown."""
+    file_name = _name(Path(result.path).name).replace("`", "'")
     lines = [
         f"# Feedback: {result.assignment}",
         "",
-        f"- Learner: {result.learner}",
-        f"- File: `{Path(result.path).name}`",
+        f"- Learner: {_name(result.learner)}",
+        f"- File: `{file_name}`",
         f"- Score: **{result.score:g} / {result.max_score:g}**",
         f"- Attempt: {result.attempt}, graded {result.graded_at} (random cases seed {result.seed})",
         "",
@@ -65,7 +78,7 @@ def feedback_markdown(result: Result) -> str:
             f"| {part.grade_id} | {part.score:g} / {part.max_score:g} | {_cell(part.message)} |"
         )
     if result.notes:
-        lines += ["", "## Notes", ""] + [f"- {note}" for note in result.notes]
+        lines += ["", "## Notes", ""] + [f"- {_text(note)}" for note in result.notes]
     lines += [
         "",
         "The grader called your functions on fresh random inputs, so hard-coded answers do not "
@@ -76,14 +89,15 @@ def feedback_markdown(result: Result) -> str:
 
 
 def write_csv(rows, path) -> None:
-    """One line per learner and assignment (latest attempt), for an LMS import."""
+    """One line per learner and assignment (latest attempt), for an LMS import; a text cell
+    that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``) starts with ``'``."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(
             ["learner", "assignment", "attempt", "score", "max_score", "status", "graded_at"]
         )
         for row in rows:
-            writer.writerow(row)
+            writer.writerow([for_csv(value) for value in row])
 
 
 def write_json(data: dict, path) -> None:

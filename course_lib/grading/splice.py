@@ -28,10 +28,15 @@ class Splice:
     missing: dict[str, str] = field(default_factory=dict)  # grade_id -> reason
 
 
+MAX_PARSED_CHARS = 256 * 1024  # a longer cell is matched by the simple pattern only
+
+
 def _defined_names(source: str) -> set[str]:
     try:
+        if len(source) > MAX_PARSED_CHARS:
+            raise ValueError("too long to parse")
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):  # still match a broken cell, by a simple pattern
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # a simple pattern instead
         return {m for pair in _DEFINES.findall(source) for m in pair if m}
     names = set()
     for node in tree.body:

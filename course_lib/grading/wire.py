@@ -21,6 +21,7 @@ import numpy as np
 __all__ = ["encode", "decode", "dumps", "loads", "Unsupported", "describe", "MAX_MESSAGE"]
 
 MAX_MESSAGE = 4_000_000  # bytes in one message, either way
+MAX_NAME = 120  # characters of a type name that cross (a class may be named with megabytes)
 _ARRAY_KINDS = "fiub"  # float, int, unsigned, bool
 _NUMPY_SCALARS = (np.float64, np.float32, np.float16, np.int64, np.int32, np.bool_)
 
@@ -31,7 +32,7 @@ class Unsupported:
     __slots__ = ("type_name",)
 
     def __init__(self, type_name: str):
-        self.type_name = str(type_name)
+        self.type_name = str(type_name)[:MAX_NAME]
 
     def __repr__(self) -> str:
         return f"Unsupported({self.type_name!r})"
@@ -41,7 +42,8 @@ def _type_name(value) -> str:
     t = type(value)
     module = type.__dict__["__module__"].__get__(t)
     name = type.__dict__["__qualname__"].__get__(t)
-    return name if module == "builtins" else f"{module}.{name}"
+    text = name if module == "builtins" else f"{module}.{name}"
+    return str(text)[:MAX_NAME]
 
 
 def encode(value, _depth: int = 0):

@@ -1,24 +1,26 @@
-"""The learner's side of grading: a fork server, and the fresh worker it forks per submission.
+"""The learner's side of grading: a zygote inside one submission's sandbox, and its workers.
 
-Run only by the grader (``python -I -m course_lib.grading.worker CONFIG_JSON``),
-with a scrubbed environment. The fork server imports the heavy modules once
-(numpy, and torch for the PyTorch exercise), then forks one worker per
-connection, so each submission gets a new process without paying the imports
-again. A worker never sees hidden tests or reference answers: it runs cells
-and calls functions it is asked to, and answers in plain JSON.
+Run only by the grader, as ``python -I -m course_lib.grading.worker CONFIG_JSON`` inside
+that submission's bubblewrap sandbox (see ``sandbox.py``). The zygote imports the heavy
+modules once (numpy, and torch for the PyTorch exercise) and then, for each request on
+its control socket (an inherited file descriptor), forks a fresh worker that talks to
+the grader over a socket of its own, passed in with the request. A worker never sees
+hidden tests or reference answers: it runs cells and calls functions it is asked to,
+and answers in plain JSON.
 
-Inside a worker, before any learner code: its own session and process group,
-a memory limit (RLIMIT_AS), a CPU-time backstop, a file-size limit, no core
-dumps, stdin/stdout/stderr on /dev/null (Python-level output goes to a capped
-buffer), a fresh working directory, and an import blocker for the modules the
-assignment forbids (they are also dropped from ``sys.modules``).
+Inside a worker, before any learner code: its own session, stdin/stdout/stderr on
+/dev/null (Python-level output goes to a capped buffer), a fresh working directory,
+limits (address space, CPU time, file size, open files, no core dumps), an import
+blocker for the modules the assignment or the part forbids, and a seccomp filter: no new
+processes or threads, no signals to any other process, no ptrace (``seccomp.py``).
 """
 
 from __future__ import annotations
 
+import array
 import builtins
+import gc
 import importlib
-import importlib.abc
 import json
 import os
 import resource
@@ -30,6 +32,8 @@ import tempfile
 import traceback
 import types
 
+from course_lib.grading import rules, seccomp
+from course_lib.grading.rules import block
 from course_lib.grading.wire import MAX_MESSAGE, decode, dumps, encode, loads
 
 MB = 1024 * 1024
@@ -67,37 +71,6 @@ class _Capture:
         return text, total
 
 
-class _Blocker(importlib.abc.MetaPathFinder):
-    """Refuses to import the assignment's blocked modules (and their submodules)."""
-
-    def __init__(self, blocked, allowed):
-        self.blocked, self.allowed = tuple(blocked), tuple(allowed)
-
-    def is_blocked(self, name: str) -> bool:
-        if name in self.allowed:
-            return False
-        return any(name == b or name.startswith(b + ".") for b in self.blocked)
-
-    def find_spec(self, fullname, path=None, target=None):
-        if self.is_blocked(fullname):  # ModuleNotFoundError: what optional-import code expects
-            raise ModuleNotFoundError(
-                f"importing {fullname!r} is not allowed in this exercise: "
-                "the grader checks your own implementation"
-            )
-        return None
-
-
-def _block(blocked, allowed) -> None:
-    blocker = _Blocker(blocked, allowed)
-    for name in sorted(sys.modules, reverse=True):
-        if blocker.is_blocked(name):
-            module = sys.modules.pop(name)
-            parent, _, child = name.rpartition(".")
-            if parent in sys.modules and getattr(sys.modules[parent], child, None) is module:
-                delattr(sys.modules[parent], child)
-    sys.meta_path.insert(0, blocker)
-
-
 def _vm_bytes() -> int:
     with open("/proc/self/status") as f:
         for line in f:
@@ -114,6 +87,11 @@ def _limit(config: dict) -> None:
     size = int(config["file_mb"]) * MB
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+    try:  # one process: counted per user outside the sandbox, so only a backstop
+        resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
+    except (ValueError, OSError):
+        pass
 
 
 def _error(exc: BaseException) -> dict:
@@ -123,12 +101,16 @@ def _error(exc: BaseException) -> dict:
     except BaseException:  # a learner's __str__ may itself fail
         message = "(the exception's message could not be shown)"
     cell, line = None, None
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.startswith("<cell"):
-            cell, line = frame.filename, frame.lineno
+    try:
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename.startswith("<cell"):
+                cell, line = frame.filename, frame.lineno
+    except BaseException:
+        pass
     if isinstance(exc, SyntaxError) and str(exc.filename).startswith("<cell"):
         cell, line = exc.filename, exc.lineno
-    return {"type": type(exc).__name__, "message": message, "line": line, "cell": cell}
+    name = type.__dict__["__name__"].__get__(type(exc))
+    return {"type": str(name)[:80], "message": message, "line": line, "cell": cell}
 
 
 def _failure(kind: str, message: str) -> dict:
@@ -136,9 +118,10 @@ def _failure(kind: str, message: str) -> dict:
 
 
 class _Session:
-    def __init__(self, conn: socket.socket, capture: _Capture):
+    def __init__(self, conn: socket.socket, capture: _Capture, config: dict):
         self.conn = conn
         self.capture = capture
+        self.config = config
         self.reader = conn.makefile("rb")
         main = types.ModuleType("__main__")
         main.__dict__["__builtins__"] = builtins
@@ -169,19 +152,32 @@ class _Session:
             return {"ok": False, "error": _error(exc)}
         return {"ok": True}
 
-    def call(self, name: str, args, kwargs) -> dict:
+    def hide(self, names, modules, why: str) -> dict:
+        """Make ``names`` and ``modules`` unreachable for the code run after this."""
+        for name in names:
+            self.namespace.pop(name, None)
+        block(modules, (), why)
+        gc.collect()
+        return {"ok": True}
+
+    def call(self, name: str, args, kwargs, require) -> dict:
         fn = self.namespace.get(name)
         if fn is None:
             return _failure("NameError", f"{name} is not defined")
         if not callable(fn):
             return _failure("TypeError", f"{name} is not callable")
         positional = decode(args)
+        recorder = rules.Recorder(require)
         try:
-            value = fn(*positional, **decode(kwargs))
+            with recorder:
+                value = fn(*positional, **decode(kwargs))
         except BaseException as exc:
             return {"ok": False, "error": _error(exc)}
         # the arguments as they are after the call, so the grader can see in-place changes
-        return {"ok": True, "value": encode(value), "args_after": encode(positional)}
+        reply = {"ok": True, "value": encode(value), "args_after": encode(positional)}
+        if require:
+            reply["evidence"] = recorder.evidence()
+        return reply
 
     def get(self, name: str) -> dict:
         if name not in self.namespace:
@@ -195,9 +191,14 @@ class _Session:
             if op == "exec":
                 reply = self.run_cell(str(message["id"]), str(message["source"]))
             elif op == "call":
-                reply = self.call(str(message["name"]), message["args"], message["kwargs"])
+                require = [str(r) for r in message.get("require", [])]
+                reply = self.call(str(message["name"]), message["args"], message["kwargs"], require)
             elif op == "get":
                 reply = self.get(str(message["name"]))
+            elif op == "hide":
+                names = [str(n) for n in message.get("names", [])]
+                modules = [str(m) for m in message.get("modules", [])]
+                reply = self.hide(names, modules, str(message.get("why", "in this part")))
             elif op == "bye":
                 return
             else:
@@ -205,53 +206,97 @@ class _Session:
             self.send(reply)
 
 
+def _dumpable(flag: bool) -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+    libc.prctl(4, int(flag), 0, 0, 0)  # PR_SET_DUMPABLE
+
+
 def _child(conn: socket.socket, config: dict) -> None:
+    _dumpable(True)
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    os.chdir(tempfile.mkdtemp(prefix="worker-", dir=config["tmp"]))
+    try:
+        os.chdir(tempfile.mkdtemp(prefix="worker-", dir=config["tmp"]))
+    except OSError:  # a part filled the sandbox's /tmp: that costs only its own parts
+        os.chdir(config["tmp"])
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
+    os.close(devnull)
     capture = _Capture(int(config["output_cap"]))
-    sys.stdin = open(os.devnull)
+    sys.stdin = open(os.devnull)  # noqa: SIM115
     sys.stdout = sys.stderr = capture
-    _block(config["blocked"], config.get("allowed", ()))
+    block(config["blocked"], config.get("allowed", ()))
     _limit(config)
-    session = _Session(conn, capture)
+    if config.get("seccomp", True):
+        seccomp.install(os.getpid())
+    session = _Session(conn, capture, config)
     session.send({"ok": True, "pid": os.getpid()})
     session.serve()
 
 
+def _receive_request(control: socket.socket):
+    """One request from the grader, with the worker's socket, or None when the grader is gone."""
+    fds = array.array("i")
+    data, ancillary, _, _ = control.recvmsg(1 << 16, socket.CMSG_SPACE(fds.itemsize))
+    if not data:
+        return None, None
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+    return json.loads(data), list(fds)
+
+
 def serve_forks(config: dict) -> None:
-    """Preload modules, listen on ``config['socket']``, fork a worker per connection."""
-    for name in config["preload"]:
-        importlib.import_module(name)
-    if "torch" in config["preload"]:
-        sys.modules["torch"].set_num_threads(1)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(config["socket"])
-    server.listen(64)
+    """Preload modules, then fork a worker per request on the control socket."""
+    control = socket.socket(fileno=int(config["control_fd"]))
+    try:
+        for name in config["preload"]:
+            importlib.import_module(name)
+        if "torch" in config["preload"]:
+            sys.modules["torch"].set_num_threads(1)
+            sys.modules["torch"].set_num_interop_threads(1)
+    except BaseException as exc:
+        control.sendall(dumps({"ready": False, "error": f"{type(exc).__name__}: {exc}"}))
+        return
+    rules.prepare(config["preload"])
+    _dumpable(False)  # workers cannot open the zygote's /proc/<pid>/mem
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle
-    sys.stdout.write("ready\n")
-    sys.stdout.flush()
+    control.sendall(dumps({"ready": True, "pid": os.getpid()}))
     while True:
-        readable, _, _ = select.select([server, sys.stdin], [], [])
-        if sys.stdin in readable:  # the grader closed our stdin or died: stop
+        readable, _, _ = select.select([control], [], [])
+        request, fds = _receive_request(control)
+        if request is None:  # the grader closed the socket or died: stop
             return
-        conn, _ = server.accept()
+        if request.get("op") == "kill":
+            try:
+                os.kill(int(request["pid"]), signal.SIGKILL)
+            except (ProcessLookupError, ValueError, TypeError):
+                pass
+            control.sendall(dumps({"killed": request.get("pid")}))
+            continue
+        if request.get("op") != "spawn" or len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            control.sendall(dumps({"pid": None, "error": "bad request"}))
+            continue
         pid = os.fork()
         if pid == 0:
-            server.close()
+            control.close()
             code = 0
             try:
-                _child(conn, config)
+                _child(socket.socket(fileno=fds[0]), config)
             except BaseException:
                 code = 3
             finally:
                 os._exit(code)
-        conn.close()
+        os.close(fds[0])
+        control.sendall(dumps({"pid": pid}))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ import numpy as np
 
 from course_lib.gradcheck import numerical_gradients
 from course_lib.grading.hidden import Fail, LearnerError, LocalCaller
-from course_lib.grading.integrity import scan
+from course_lib.grading.integrity import imports_of
+from course_lib.grading.rules import rule_for
 
 __all__ = ["Check", "numeric_gradient"]
 
@@ -20,15 +21,17 @@ class Check:
     """One graded part, as the learner sees it.
 
     ``tests`` are functions of ``call`` (the same JSON round trip as the
-    grader), each raising ``Fail`` with a helpful message.
+    grader), each raising ``Fail`` with a helpful message. ``part`` is
+    ``(assignment, grade_id)``: its rule in ``rules.py`` is applied as the grader applies it.
     """
 
-    def __init__(self, names, tests, hints, *, points=None, blocked=(), allowed=(), forbid=()):
+    def __init__(self, names, tests, hints, *, points=None, blocked=(), allowed=(), part=None):
         self.names = tuple(names)
         self.tests = tuple(tests)
         self.hints = tuple(hints)
         self.points = points
-        self.scan_options = {"blocked": blocked, "allowed": allowed, "forbid": forbid}
+        self.blocked, self.allowed = tuple(blocked), tuple(allowed)
+        self.rule = rule_for(*part) if part else None
         self._next_hint = 0
         self.passed = False
 
@@ -55,7 +58,7 @@ class Check:
         warnings = self._integrity(ns)
         for test in self.tests:
             try:
-                test(LocalCaller(ns))
+                test(LocalCaller(ns, self.rule, self.names))
             except NotImplementedError:
                 print("✗ Not written yet: replace `raise NotImplementedError()` with your code.")
                 return
@@ -82,7 +85,8 @@ class Check:
                     source = inspect.getsource(obj)
                 except (OSError, TypeError):
                     continue
-                found += scan(textwrap.dedent(source), **self.scan_options)
+                for module in imports_of(textwrap.dedent(source), self.blocked, self.allowed):
+                    found.append(f"{name} imports {module!r}, which this exercise does not allow")
         return found
 
 

@@ -48,7 +48,7 @@ by_hand = Check(
     points=3,
     blocked=BLOCKED,
     allowed=ALLOWED,
-    forbid=("Value", ".Value", ".backward", ".grad"),
+    part=("ex04_chain_rule", "by_hand"),
 )
 
 with_value = Check(
@@ -61,6 +61,7 @@ with_value = Check(
     points=2,
     blocked=BLOCKED,
     allowed=ALLOWED,
+    part=("ex04_chain_rule", "with_value"),
 )
 
 
