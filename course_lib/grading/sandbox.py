@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from course_lib.grading import bwrap
 from course_lib.grading.tempdirs import make_temp_dir, remove_temp_dir
@@ -42,6 +43,12 @@ from course_lib.grading.wire import MAX_MESSAGE, dumps, loads
 __all__ = ["Sandbox", "SandboxConfig", "Worker", "WorkerTimeout", "WorkerDied", "SandboxError"]
 
 _THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# the zygote imports the course_lib this grader runs, whatever the interpreter's own paths say
+_PARENT = Path(__file__).resolve().parents[2]
+_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); import runpy; "
+    "runpy.run_module('course_lib.grading.worker', run_name='__main__')"
+)
 
 
 class WorkerTimeout(Exception):
@@ -174,7 +181,7 @@ class Sandbox:
             "cpu_seconds": c.cpu_seconds,
             "file_mb": c.file_mb,
         }
-        python = [sys.executable, "-I", "-m", "course_lib.grading.worker", json.dumps(settings)]
+        python = [sys.executable, "-I", "-c", _BOOT, str(_PARENT), json.dumps(settings)]
         if c.isolation == "none":
             return python
         env = worker_env("/tmp")

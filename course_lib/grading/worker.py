@@ -1,6 +1,6 @@
 """The learner's side of grading: a zygote inside one submission's sandbox, and its workers.
 
-Run only by the grader, as ``python -I -m course_lib.grading.worker CONFIG_JSON`` inside
+Run only by the grader, as ``course_lib.grading.worker`` with a CONFIG_JSON argument, inside
 that submission's bubblewrap sandbox (see ``sandbox.py``). The zygote imports the heavy
 modules once (numpy, and torch for the PyTorch exercise) and then, for each request on
 its control socket (an inherited file descriptor), forks a fresh worker that talks to
@@ -300,4 +300,4 @@ def serve_forks(config: dict) -> None:
 
 
 if __name__ == "__main__":
-    serve_forks(json.loads(sys.argv[1]))
+    serve_forks(json.loads(sys.argv[-1]))
