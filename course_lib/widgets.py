@@ -26,7 +26,6 @@ import time
 import ipywidgets as widgets
 import numpy as np
 import PIL.Image
-from matplotlib import ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -36,6 +35,7 @@ from course_lib.article import ARTICLE
 from course_lib.init import layer_sizes
 from course_lib.mlp import ACTIVATIONS, MLP
 from course_lib.value import Value
+from course_lib.views import LineCharts
 
 __all__ = [
     "Playground",
@@ -146,12 +146,6 @@ def _framed(image: widgets.Image, height_px: int, css_class: str) -> widgets.Out
     return out
 
 
-def _safe(values, low=-1e300, high=1e300):
-    """Values for plotting: NaN where not finite, clipped where matplotlib would overflow."""
-    v = np.asarray(values, dtype=np.float64)
-    return np.clip(np.where(np.isfinite(v), v, np.nan), low, high)
-
-
 # --- the training playground ------------------------------------------------------------------
 
 
@@ -159,12 +153,13 @@ class Playground:
     """Train an MLP on ``(x, y)`` and watch it: loss, prediction, parameters, a status line.
 
     ``controls`` holds the widgets ('lr', 'init', 'seed', 'epochs', 'reset');
-    changing any of them retrains from scratch and redraws ``figure`` in
-    place. ``widget`` is what a notebook displays. After each update:
-    ``net`` (trained), ``history``, ``losses`` (loss after 0, 1, ... updates),
-    ``predictions`` (one row per update, one column per sample),
-    ``trajectories`` (one row per update, one column per parameter),
-    ``status`` (one line) and ``timings`` (seconds per update, drawing included).
+    changing any of them retrains from scratch and sends the new curves to
+    ``view``, which the browser draws. ``widget`` is what a notebook
+    displays. After each update: ``net`` (trained), ``history``, ``losses``
+    (loss after 0, 1, ... updates), ``predictions`` (one row per update, one
+    column per sample), ``trajectories`` (one row per update, one column per
+    parameter), ``status`` (one line, then any notes after ". Note: ") and
+    ``timings`` (seconds per update, sending included).
     """
 
     def __init__(self, x=None, y=None, sizes=(2, 2, 1), activation="relu", *, loss="mse"):
@@ -202,21 +197,16 @@ class Playground:
             "epochs": 50,
         }
         self.controls = self._make_controls()
-        # two lines of fixed height (the status, then any notes), so nothing below jumps
-        self.status_line = widgets.HTML(layout=widgets.Layout(height="3.2em", overflow="hidden"))
-        self.status_line.add_class("course-status")
-        self.figure, self._artists = self._make_figure()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
-        self.image.add_class("course-figure")
-        height = int(self.figure.get_figheight() * _DPI) + 8
-        self.output = _framed(self.image, height, "course-output")
+        self.n_shown = min(len(self.x), 4)  # predictions drawn: the first four samples
+        self.view = LineCharts(panels=self._panels())
+        self.view.add_class("course-output")
         c = self.controls
+        wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         self.widget = widgets.VBox(
             [
-                widgets.HBox([c["lr"], c["epochs"]]),
-                widgets.HBox([c["init"], c["seed"], c["reset"]]),
-                self.status_line,
-                self.output,
+                widgets.HBox([c["lr"], c["epochs"]], layout=wrap),
+                widgets.HBox([c["init"], c["seed"], c["reset"]], layout=wrap),
+                self.view,
             ]
         )
         self.widget.add_class("course-playground")
@@ -240,7 +230,7 @@ class Playground:
             readout_format=".3g",
             continuous_update=True,
             style=style,
-            layout=widgets.Layout(width="420px"),
+            layout=widgets.Layout(width="420px", max_width="100%"),
         )
         options = [o for o in INIT_CHOICES if o[1] != "article" or self.sizes == [2, 2, 1]]
         init = widgets.Dropdown(
@@ -252,7 +242,8 @@ class Playground:
         )  # fmt: skip
         epochs = widgets.IntSlider(
             value=self.defaults["epochs"], min=1, max=1000, description="epochs",
-            continuous_update=True, style=style, layout=widgets.Layout(width="380px"),
+            continuous_update=True, style=style,
+            layout=widgets.Layout(width="380px", max_width="100%"),
         )  # fmt: skip
         reset = widgets.Button(description="reset", icon="undo", tooltip="back to the article")
         controls = {"lr": lr, "init": init, "seed": seed, "epochs": epochs, "reset": reset}
@@ -274,57 +265,60 @@ class Playground:
             self._holding = False
         self.update()
 
-    # the figure: made once, then only its artists' data change
+    # the picture: fixed panels; each update sends their rows of numbers
 
-    def _make_figure(self):
-        fig = Figure(figsize=(11.5, 3.3), dpi=_DPI)
-        fig.subplots_adjust(left=0.075, right=0.885, bottom=0.16, top=0.9, wspace=0.36)
-        ax_loss, ax_pred, ax_par = fig.subplots(1, 3)
+    def _panels(self) -> list[dict]:
+        """The three charts and their series; ``row`` indexes the rows that ``_rows`` sends."""
         colours = plotting.PALETTE
-        a = {"axes": (ax_loss, ax_pred, ax_par)}
-        (a["loss"],) = ax_loss.plot([], [], color=colours[4], lw=1.8)
-        n_show = min(len(self.x), 4)
-        a["pred"], a["target"] = [], []
-        for k in range(n_show):
-            colour = colours[[0, 4, 2, 5][k]]
-            a["pred"] += ax_pred.plot([], [], color=colour, lw=1.8)
-            a["target"] += ax_pred.plot([], [], color=colour, lw=1.2, ls="--")
-        a["params"] = []
-        for k, name in enumerate(self.names[:16]):
-            a["params"] += ax_par.plot([], [], lw=1.3, color=colours[k % 7],
-                                       ls=["-", "--", ":"][k // 7 % 3], label=name)  # fmt: skip
-        fig.legend(handles=a["params"], fontsize=7, loc="upper left", frameon=False,
-                   bbox_to_anchor=(0.89, 0.92))  # fmt: skip
-        titles = [
-            f"loss ({self.loss_name})",
-            "prediction (solid), target (dashed)",
-            "parameters" if len(self.names) <= 16 else "parameters (the first 16)",
+        k = self.n_shown
+        pred = [
+            {"label": f"ŷ sample {i + 1}", "colour": colours[[0, 4, 2, 5][i]], "row": 1 + i}
+            for i in range(k)
         ]
-        a["diverged"] = []
-        xlabels = ["epoch (updates done)", "epoch", "epoch"]
-        ylabels = ["loss", "ŷ", "value"]
-        for ax, title, xlabel, ylabel in zip(a["axes"], titles, xlabels, ylabels, strict=True):
-            # Titles and labels are figure texts: drawn once, into the static background.
-            box = ax.get_position()
-            fig.text((box.x0 + box.x1) / 2, box.y1 + 0.02, title, ha="center", fontsize=10)
-            fig.text((box.x0 + box.x1) / 2, 0.02, xlabel, ha="center", fontsize=9)
-            fig.text(box.x0 - 0.052, (box.y0 + box.y1) / 2, ylabel, rotation=90, fontsize=9,
-                     ha="center", va="center")  # fmt: skip
-            ax.tick_params(labelsize=8)
-            ax.xaxis.set_major_locator(ticker.MaxNLocator(5, integer=True, steps=[1, 2, 5, 10]))
-            ax.yaxis.set_major_locator(ticker.MaxNLocator(5))
-            ax.grid(True, alpha=0.3)
-            ax.set_autoscale_on(False)  # limits come from plotting.finite_limits
-            a["diverged"].append(ax.axvline(0, color=plotting.OKABE_ITO["vermillion"], ls="--",
-                                            lw=1.2, visible=False))  # fmt: skip
-        # Redrawn per update: each y axis (below) and the lines. The rest, x axes included, is
-        # background, drawn again only when the x limits change (a new number of epochs).
-        axes = a["axes"]
-        dynamic = [ax.yaxis for ax in axes] + [line for ax in axes for line in ax.lines]
-        self._frames = _Frames(fig, dynamic, key=lambda: tuple(ax.get_xlim() for ax in axes))
-        return fig, a
+        target = [
+            {
+                "label": f"target {i + 1}",
+                "colour": colours[[0, 4, 2, 5][i]],
+                "row": 1 + k + i,
+                "dash": [6, 4],
+                "width": 1.3,
+            }  # fmt: skip
+            for i in range(k)
+        ]
+        params = [
+            {
+                "label": name,
+                "colour": colours[i % 7],
+                "row": 1 + 2 * k + i,
+                "width": 1.4,
+                "dash": [[], [6, 4], [2, 3]][i // 7 % 3],
+            }  # fmt: skip
+            for i, name in enumerate(self.names[:16])
+        ]
+        loss_series = [{"label": "loss", "colour": colours[4], "row": 0}]
+        return [
+            {"title": f"loss ({self.loss_name})", "xlabel": "epoch (updates done)",
+             "ylabel": "loss", "scale": "loss", "series": loss_series},
+            {"title": "prediction (solid), target (dashed)", "xlabel": "epoch", "ylabel": "ŷ",
+             "scale": "value", "series": pred + target},
+            {"title": "parameters" if len(self.names) <= 16 else "parameters (the first 16)",
+             "xlabel": "epoch", "ylabel": "value", "scale": "value", "series": params,
+             "legend": True},
+        ]  # fmt: skip
 
-    # one update: train, then change the artists and draw once
+    def _rows(self) -> np.ndarray:
+        """What the view draws: loss, predictions, targets, parameters; one row each, one
+        column per update (non-finite values stay: the browser marks them as overflowed)."""
+        k, columns = self.n_shown, len(self.losses)
+        targets = np.repeat(self.y[:k, :1], columns, axis=1)
+        return np.vstack([
+            self.losses[None, :],
+            self.predictions[:, :k].T,
+            targets,
+            self.trajectories[:, : len(self.names[:16])].T,
+        ])  # fmt: skip
+
+    # one update: train, then send the numbers
 
     def _train(self):
         c = self.controls
@@ -385,101 +379,25 @@ class Playground:
         return line + "".join(f". Note: {n}" if i == 0 else f"; {n}" for i, n in enumerate(notes))
 
     def update(self) -> None:
-        """Retrain with the controls' values and redraw the figure in place (never raises)."""
+        """Retrain with the controls' values and send the new picture (never raises)."""
         start = time.perf_counter()
         try:
             with np.errstate(all="ignore"):  # inf and NaN are expected here, and handled
                 self._train()
-                self._redraw()
+                rows = self._rows()
         except Exception as exc:  # a learner never sees a traceback; the status says what failed
-            self.status = f"could not train with these settings: {exc}"
-        try:
-            png = self._frames.png()
-        except Exception as exc:
-            png, self.status = None, f"could not draw the figure: {exc}"
-        if png is not None:  # picture and status leave together, so they never disagree
-            self.image.value = png
-        self.status_line.value = _status_html(self.status)
+            self.status, rows = f"could not train with these settings: {exc}", None
+        main, _, notes = self.status.partition(". Note: ")
+        with self.view.hold_sync():  # picture and status leave in one message, so they agree
+            if rows is not None:
+                self.view.columns = rows.shape[1]
+                self.view.data = np.ascontiguousarray(rows, dtype="<f8").tobytes()
+                self.view.epochs = int(self.controls["epochs"].value)
+                self.view.diverged_at = len(self.losses) - 1 if self.history.diverged else -1
+            self.view.status = main
+            self.view.note = f"Note: {notes}" if notes else ""
         self.controls["seed"].disabled = self.controls["init"].value in _SEEDLESS
         self.timings.append(time.perf_counter() - start)
-
-    def _redraw(self):
-        a = self._artists
-        ax_loss, ax_pred, ax_par = a["axes"]
-        epochs = np.arange(len(self.losses))
-        last = max(len(epochs) - 1, 1)
-        span = (-0.02 * last, 1.02 * last)
-        positive = self.losses[np.isfinite(self.losses) & (self.losses > 0)]
-        log = positive.size > 1 and np.log10(positive.max()) - np.log10(positive.min()) > 2
-        shown = _safe(self.losses)
-        if log:  # a loss of exactly 0 has no place on a log axis: left out
-            shown = np.clip(np.where(shown > 0, shown, np.nan), 1e-200, 1e200)
-        a["loss"].set_data(epochs, shown)
-        _set_scale(ax_loss, "log" if log else "linear")
-        ax_loss.set_ylim(*plotting.finite_limits(shown, log=log))
-        steps = np.arange(len(self.predictions))
-        n_pred = len(a["pred"])
-        pred = _safe(self.predictions[:, :n_pred], -1e200, 1e200)
-        for k, (line, target) in enumerate(zip(a["pred"], a["target"], strict=True)):
-            line.set_data(steps, pred[:, k])
-            target.set_data(span, [self.y[k, 0]] * 2)
-        _fit(ax_pred, np.concatenate([pred.ravel(), self.y[:n_pred, 0]]))
-        traj = _safe(self.trajectories[:, : len(a["params"])], -1e200, 1e200)
-        for k, line in enumerate(a["params"]):
-            line.set_data(steps, traj[:, k])
-        _fit(ax_par, traj)
-        for ax in a["axes"]:
-            ax.set_xlim(*span)
-        for marker in a["diverged"]:
-            marker.set_visible(self.history.diverged)
-            marker.set_xdata([len(self.losses) - 1] * 2)
-
-
-def _status_html(status: str) -> str:
-    """The status as two lines of fixed height: the result, then any note (cut with ...)."""
-    main, _, notes = status.partition(". Note: ")
-    style = "line-height: 1.45; white-space: nowrap; overflow: hidden; text-overflow: ellipsis"
-    text = f"<div style='{style}'><b>{html.escape(main)}</b></div>"
-    if notes:
-        notes = html.escape(f"Note: {notes}", quote=True)
-        text += f"<div style='{style}' title='{notes}'>{notes}</div>"
-    return text
-
-
-def _set_scale(ax, scale: str) -> None:
-    """Switch the y scale (only when it changes: that rebuilds the axis) with few ticks."""
-    if ax.get_yscale() == scale:
-        return
-    if scale == "symlog":
-        ax.set_yscale("symlog", linthresh=1.0)
-    else:
-        ax.set_yscale(scale)
-    if scale == "log":
-        ax.yaxis.set_major_locator(ticker.LogLocator(numticks=6))
-    elif scale == "linear":
-        ax.yaxis.set_major_locator(ticker.MaxNLocator(5))
-    ax.yaxis.set_minor_locator(ticker.NullLocator())  # fewer ticks, faster frames
-
-
-def _symlog_ticks(lo: float, hi: float) -> list[float]:
-    """About seven ticks for a symmetric-log axis: 0 and a few powers of ten each side."""
-    top = math.ceil(math.log10(max(abs(lo), abs(hi), 10.0)))
-    powers = sorted({int(k) for k in np.linspace(0, top, 4).round()})
-    if top >= 6:
-        powers = powers[1:]  # +-1 would crowd 0 when the axis spans many decades
-    ticks = [-(10.0**k) for k in reversed(powers)] + [0.0] + [10.0**k for k in powers]
-    return [t for t in ticks if lo <= t <= hi]
-
-
-def _fit(ax, values) -> None:
-    """Finite y limits around ``values``; symmetric-log when they run into the thousands."""
-    v = np.asarray(values, dtype=np.float64)
-    big = bool(np.isfinite(v).any()) and float(np.nanmax(np.abs(v))) > 1e3
-    _set_scale(ax, "symlog" if big else "linear")
-    lo, hi = plotting.finite_limits(v, pad=0.08 if big else 0.05)
-    if big:
-        ax.yaxis.set_major_locator(ticker.FixedLocator(_symlog_ticks(lo, hi)))
-    ax.set_ylim(lo, hi)
 
 
 def training_playground(x=None, y=None, sizes=(2, 2, 1), activation="relu", *, loss="mse"):

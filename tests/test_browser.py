@@ -208,33 +208,70 @@ def wait_for_new_figure(page, box: str, old_src: str) -> None:
     )
 
 
+def drawn_frames(page, view: str) -> int:
+    """How many pictures the browser view ``view`` has drawn (0 before the first)."""
+    return page.evaluate("sel => Number(document.querySelector(sel).dataset.frames || 0)", view)
+
+
+def wait_for_new_frame(page, view: str, old: int) -> None:
+    page.wait_for_function(
+        "([sel, old]) => Number(document.querySelector(sel).dataset.frames || 0) > old",
+        arg=[view, old],
+    )
+
+
+def smallest_text_px(page, selector: str) -> float:
+    """The smallest font size (CSS px) of any visible text in ``selector``, canvases included
+    (they report theirs in data-min-font-px)."""
+    return page.evaluate(
+        """sel => {
+            let least = Infinity;
+            for (const root of document.querySelectorAll(sel)) {
+                const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+                while (walker.nextNode()) {
+                    const node = walker.currentNode, parent = node.parentElement;
+                    if (!node.textContent.trim() || !parent.getClientRects().length) continue;
+                    least = Math.min(least, parseFloat(getComputedStyle(parent).fontSize));
+                }
+                for (const c of root.querySelectorAll('[data-min-font-px]')) {
+                    least = Math.min(least, parseFloat(c.dataset.minFontPx));
+                }
+            }
+            return least;
+        }""",
+        selector,
+    )
+
+
 def test_training_playground_in_jupyterlab(page, lab):
     with screenshot_on_failure(page, lab, "playground"):
         open_and_run_all(page, lab, PLAYGROUND)
         wait_for_widget_or_error(page, ".course-playground .course-lr")
         wait_until_all_cells_ran(page)
         box = ".course-playground"
+        view = f"{box} .course-output"
         page.locator(box).first.scroll_into_view_if_needed()  # Lab renders what is in view
+        page.wait_for_selector(f"{view}[data-frames]")
         readout = page.locator(f"{box} .course-lr .widget-readout").first
         status = page.locator(f"{box} .course-status").first
-        image = figure_of(page, box)
+        charts = page.locator(f"{box} .course-charts-row").first
         assert float(readout.text_content()) == 0.1  # the article's learning rate
         assert status.text_content().startswith("loss ")
-        before = (status.text_content(), image.get_attribute("src"), image.screenshot())
-        frame = page.locator(f"{box} .course-output").first
-        heights = (frame.bounding_box()["height"], status.bounding_box()["height"])
+        assert page.locator(f"{box} canvas.course-chart-canvas").count() == 3
+        before = (status.text_content(), drawn_frames(page, view), charts.screenshot())
+        heights = (charts.bounding_box()["height"], status.bounding_box()["height"])
 
         press(page, f"{box} .course-lr", "ArrowRight", 20)  # 20 steps of 0.01 decades up
         page.wait_for_function(
             "([sel, old]) => document.querySelector(sel).textContent !== old",
             arg=[f"{box} .course-status", before[0]],
         )
-        wait_for_new_figure(page, box, before[1])
+        wait_for_new_frame(page, view, before[1])
         lr = float(readout.text_content())
         assert 0.1 < lr <= 0.2, f"the learning rate readout shows {lr}"
         assert status.text_content().startswith("loss ")
-        figure_of(page, box)
-        assert image.screenshot() != before[2], "the plotted image did not change"
+        page.wait_for_timeout(100)  # the frame after the status (one animation frame)
+        assert charts.screenshot() != before[2], "the picture did not change"
 
         press(page, f"{box} .course-lr", "End", 1)  # the largest learning rate
         page.wait_for_function(
@@ -246,8 +283,43 @@ def test_training_playground_in_jupyterlab(page, lab):
             arg=f"{box} .course-status",
         )
         assert "Note:" in status.text_content()  # a second line now, in the same space
-        now = (frame.bounding_box()["height"], status.bounding_box()["height"])
+        now = (charts.bounding_box()["height"], status.bounding_box()["height"])
         assert now == heights, f"the picture or the status changed height: {heights} -> {now}"
+
+        # every control, not only the learning rate: epochs, initialisation, seed, reset
+        frames = drawn_frames(page, view)
+        press(page, f"{box} .course-epochs", "End", 1)
+        page.wait_for_function(
+            "sel => /diverged at epoch 220/.test(document.querySelector(sel).textContent)",
+            arg=f"{box} .course-status",
+        )
+        wait_for_new_frame(page, view, frames)
+        page.wait_for_function(  # the overflow is drawn as such: loss on a log axis, marked
+            "sel => document.querySelector(sel).dataset.overflow === '219'",
+            arg=f"{box} .course-charts",
+        )
+        page.locator(f"{box} .course-init select").select_option(label="He normal")
+        page.wait_for_function(
+            "sel => !document.querySelector(sel).disabled", arg=f"{box} .course-seed input"
+        )
+        shown = status.text_content()
+        seed = page.locator(f"{box} .course-seed input").first
+        seed.fill("3")
+        seed.press("Enter")
+        page.wait_for_function(
+            "([sel, old]) => document.querySelector(sel).textContent !== old",
+            arg=[f"{box} .course-status", shown],
+        )
+        page.locator(f"{box} .course-reset button, {box} button.course-reset").first.click()
+        page.wait_for_function(
+            "sel => parseFloat(document.querySelector(sel).textContent) === 0.1",
+            arg=f"{box} .course-lr .widget-readout",
+        )
+        page.wait_for_function(
+            "sel => /after 50 epochs/.test(document.querySelector(sel).textContent)",
+            arg=f"{box} .course-status",
+        )
+        assert smallest_text_px(page, box) >= 11
         assert_no_tracebacks_or_errors(page)
 
 

@@ -1,0 +1,119 @@
+// Drawing helpers shared by the course's browser widgets (prepended to each widget's module).
+// Canvas pictures sized to their container in CSS pixels; text never smaller than MIN_FONT_PX.
+
+const MIN_FONT_PX = 12;
+// Okabe & Ito (2008): distinct under the common forms of colour blindness.
+const OKABE_ITO = {
+  black: "#000000", orange: "#E69F00", skyBlue: "#56B4E9", bluishGreen: "#009E73",
+  yellow: "#F0E442", blue: "#0072B2", vermillion: "#D55E00", reddishPurple: "#CC79A7",
+};
+
+function font(px, weight = "") {
+  return `${weight} ${Math.max(px, MIN_FONT_PX)}px system-ui, -apple-system, "Segoe UI", sans-serif`;
+}
+
+/** A 2-D context for `canvas` drawn at `width` x `height` CSS pixels, sharp on any screen. */
+function sizedContext(canvas, width, height) {
+  const ratio = window.devicePixelRatio || 1;
+  const w = Math.max(1, Math.round(width * ratio)), h = Math.max(1, Math.round(height * ratio));
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  return ctx;
+}
+
+/** About `n` round ticks covering [lo, hi]. */
+function linearTicks(lo, hi, n = 5) {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / n;
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) || 10 * power;
+  const ticks = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
+    ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+  }
+  return ticks;
+}
+
+/** Ticks for an axis of log10 values [lo, hi]: whole decades, every k-th so at most `n`. */
+function decadeTicks(lo, hi, n = 6) {
+  const first = Math.ceil(lo), last = Math.floor(hi);
+  const every = Math.max(1, Math.ceil((last - first + 1) / n));
+  const ticks = [];
+  for (let d = first; d <= last; d++) if (d % every === 0) ticks.push(d);
+  return ticks;
+}
+
+function formatNumber(v) {
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(0).replace("e+", "e");
+  return String(Number(v.toPrecision(3)));
+}
+
+function formatDecade(d) {
+  return d === 0 ? "1" : d === 1 ? "10" : `1e${d}`;
+}
+
+/** Symmetric log: sign(v) * log10(1 + |v|), for values that run into the thousands and beyond. */
+function symlog(v) {
+  return Math.sign(v) * Math.log10(1 + Math.abs(v));
+}
+
+/** Call `draw(width)` now and whenever `el` changes width (at most once a frame). */
+function onWidthChange(el, draw) {
+  let last = -1, queued = false;
+  const observer = new ResizeObserver(() => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      const width = Math.floor(el.clientWidth);
+      if (width > 0 && width !== last) {
+        last = width;
+        draw(width);
+      }
+    });
+  });
+  observer.observe(el);
+  return () => observer.disconnect();
+}
+
+/** Draw at most once per animation frame, whatever the number of requests. */
+function frameScheduler(draw) {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      draw();
+    });
+  };
+}
+
+/** Record a finished picture on its element: a counter and the time (for tests and bench/). */
+function stampFrame(el) {
+  el.dataset.frames = String(Number(el.dataset.frames || 0) + 1);
+  el.dataset.drawnAt = String(performance.now());
+}
+
+function element(tag, className, parent, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+/** Float64 (or Float32) values from a synced bytes trait (a DataView, or nothing yet). */
+function floats(view, Type = Float64Array) {
+  if (!view || !view.buffer) return new Type(0);
+  return new Type(view.buffer, view.byteOffset, Math.floor(view.byteLength / Type.BYTES_PER_ELEMENT));
+}

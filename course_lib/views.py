@@ -1,0 +1,56 @@
+"""Pictures drawn in the browser: anywidget views whose JavaScript and CSS live in ``static/``.
+
+The kernel sends numbers (binary float64 buffers and small JSON specs); the
+browser draws them on canvases sized to the notebook's width. Everything is
+shipped with the package (no CDN): each view's module is ``static/common.js``
+(shared drawing helpers) followed by its own file.
+
+>>> view = LineCharts(panels=[], status="ready")
+>>> view.status, "export default" in view._esm
+('ready', True)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anywidget
+import traitlets
+
+__all__ = ["LineCharts", "STATIC"]
+
+STATIC = Path(__file__).with_name("static")
+
+
+def _module(name: str) -> str:
+    """The ES module of view ``name``: the shared helpers, then the view's own code."""
+    return (STATIC / "common.js").read_text() + "\n" + (STATIC / f"{name}.js").read_text()
+
+
+class LineCharts(anywidget.AnyWidget):
+    """Line charts side by side with a status above them (the training playground's picture).
+
+    ``data`` holds float64 rows of ``columns`` values each (row ``r`` is
+    ``series['row'] == r``); ``panels`` lists each chart's title, axis labels,
+    ``scale`` ('loss': log when it spans decades; 'value': symmetric log past
+    1e3) and series (label, colour, dash, row). Non-finite values break the
+    line and are marked "overflowed at epoch k"; ``diverged_at`` (>= 0) marks
+    that epoch in every chart.
+    """
+
+    _esm = _module("linecharts")
+    _css = (STATIC / "linecharts.css").read_text()
+    panels = traitlets.List().tag(sync=True)
+    data = traitlets.Bytes(b"").tag(sync=True)
+    columns = traitlets.Int(0).tag(sync=True)
+    epochs = traitlets.Int(0).tag(sync=True)
+    diverged_at = traitlets.Int(-1).tag(sync=True)
+    status = traitlets.Unicode("").tag(sync=True)
+    note = traitlets.Unicode("").tag(sync=True)
+
+    def rows(self):
+        """The float64 rows as a (rows, columns) array (what the browser draws)."""
+        import numpy as np
+
+        values = np.frombuffer(self.data, dtype="<f8")
+        return values.reshape(-1, self.columns) if self.columns else values.reshape(0, 0)
