@@ -85,13 +85,14 @@ function onWidthChange(el, draw) {
   return () => observer.disconnect();
 }
 
-/** Draw at most once per animation frame, whatever the number of requests. */
+/** Draw once for all the changes one message brings (they arrive together, synchronously):
+ * the drawing runs as a microtask, before the browser paints the next frame. */
 function frameScheduler(draw) {
   let queued = false;
   return () => {
     if (queued) return;
     queued = true;
-    requestAnimationFrame(() => {
+    queueMicrotask(() => {
       queued = false;
       draw();
     });
