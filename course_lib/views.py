@@ -17,7 +17,7 @@ from pathlib import Path
 import anywidget
 import traitlets
 
-__all__ = ["LineCharts", "STATIC"]
+__all__ = ["LineCharts", "Playground2DView", "STATIC"]
 
 STATIC = Path(__file__).with_name("static")
 
@@ -54,3 +54,25 @@ class LineCharts(anywidget.AnyWidget):
 
         values = np.frombuffer(self.data, dtype="<f8")
         return values.reshape(-1, self.columns) if self.columns else values.reshape(0, 0)
+
+
+class Playground2DView(anywidget.AnyWidget):
+    """The data playground's browser side (``course_lib.data_playground`` drives it).
+
+    ``settings`` goes both ways (the learner's choices); ``points``,
+    ``extent`` and ``inputs`` change with the data; ``frame`` (float32: the
+    ``board_size``² boundary, each hidden neuron's ``map_size``² picture, the
+    train and the test loss curves) and ``info`` change every epoch shown.
+    """
+
+    _esm = _module("playground2d")
+    _css = (STATIC / "playground2d.css").read_text()
+    options = traitlets.Dict().tag(sync=True)
+    settings = traitlets.Dict().tag(sync=True)
+    points = traitlets.Bytes(b"").tag(sync=True)
+    extent = traitlets.List([-1.0, 1.0, -1.0, 1.0]).tag(sync=True)
+    inputs = traitlets.Bytes(b"").tag(sync=True)
+    frame = traitlets.Bytes(b"").tag(sync=True)
+    info = traitlets.Dict().tag(sync=True)
+    board_size = traitlets.Int(50).tag(sync=True)
+    map_size = traitlets.Int(20).tag(sync=True)
