@@ -133,8 +133,10 @@ class DataPlayground:
             self.view.extent = [float(v) for v in clf.extent]
             self.view.inputs = (inputs / scale).astype("<f4").tobytes()
 
-    def frame(self) -> tuple[np.ndarray, dict]:
-        """The float32 numbers of one frame and its description (what ``view`` is sent)."""
+    def frame(self) -> tuple[np.ndarray, np.ndarray, dict]:
+        """One frame as sent to ``view``: the pictures (float32: the boundary, then each hidden
+        neuron), the train and test loss curves (float64, non-finite where they overflowed)
+        and its description."""
         import time
 
         start = time.perf_counter()
@@ -143,7 +145,6 @@ class DataPlayground:
         boundary = layers[-1][0]
         hidden = [layer for layer in clf.layer_outputs(MAP)[:-1]]
         parts = [boundary.ravel(), *(h.ravel() for h in hidden)]
-        parts += [np.asarray(clf.curves.train), np.asarray(clf.curves.test)]
         weights = [
             np.where(np.isfinite(w), w, 0.0).round(4).tolist()
             for k, w in clf.net.params.items()
@@ -158,15 +159,18 @@ class DataPlayground:
             "test_loss": _json_number(clf.curves.test[-1]),
             "diverged": clf.diverged,
         }
-        data = np.concatenate(parts).astype("<f4")
+        # the pictures are drawn clamped to [-1, 1]: float32 is plenty, once clipped into range
+        pictures = np.clip(np.nan_to_num(np.concatenate(parts)), -1e30, 1e30).astype("<f4")
+        curves = np.concatenate([clf.curves.train, clf.curves.test]).astype("<f8")
         self.timings.append(time.perf_counter() - start)
-        return data, info
+        return pictures, curves, info
 
     def _send_frame(self, request: int = 0, reset: bool = False) -> None:
-        data, info = self.frame()
+        pictures, curves, info = self.frame()
         info.update(request=request, reset=reset)
         with self.view.hold_sync():
-            self.view.frame = data.tobytes()
+            self.view.frame = pictures.tobytes()
+            self.view.curves = curves.tobytes()
             self.view.info = info
 
 

@@ -61,8 +61,9 @@ class Playground2DView(anywidget.AnyWidget):
 
     ``settings`` goes both ways (the learner's choices); ``points``,
     ``extent`` and ``inputs`` change with the data; ``frame`` (float32: the
-    ``board_size``² boundary, each hidden neuron's ``map_size``² picture, the
-    train and the test loss curves) and ``info`` change every epoch shown.
+    ``board_size``² boundary, then each hidden neuron's ``map_size``² picture),
+    ``curves`` (float64: the train, then the test loss per epoch) and ``info``
+    change every epoch shown.
     """
 
     _esm = _module("playground2d")
@@ -73,6 +74,7 @@ class Playground2DView(anywidget.AnyWidget):
     extent = traitlets.List([-1.0, 1.0, -1.0, 1.0]).tag(sync=True)
     inputs = traitlets.Bytes(b"").tag(sync=True)
     frame = traitlets.Bytes(b"").tag(sync=True)
+    curves = traitlets.Bytes(b"").tag(sync=True)
     info = traitlets.Dict().tag(sync=True)
     board_size = traitlets.Int(50).tag(sync=True)
     map_size = traitlets.Int(20).tag(sync=True)

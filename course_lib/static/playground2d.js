@@ -4,7 +4,8 @@
 //
 // Traits: options (choices for the controls), settings (the learner's choices, both ways),
 // points (float32 rows x, y, class 0/1, is-test 0/1), extent [x0, x1, y0, y1],
-// inputs (float32 feature pictures), frame (float32: boundary, hidden pictures, curves),
+// inputs (float32 feature pictures), frame (float32: boundary, hidden pictures),
+// curves (float64: train then test loss per epoch),
 // info (epoch, sizes, weights, summary, request). Custom messages to the kernel:
 // {action: "advance", epochs, request} and {action: "reset"}.
 
@@ -340,8 +341,8 @@ export default {
       for (let c = 1; c < tiles.length - 1; c++) {
         for (const tile of tiles[c]) { paintMap(tile, frame.subarray(at, at + m * m), m, TILE); at += m * m; }
       }
-      const epochs = info.epoch + 1;
-      const train = frame.subarray(at, at + epochs), test = frame.subarray(at + epochs, at + 2 * epochs);
+      const losses = floats(model.get("curves")), epochs = losses.length / 2;
+      const train = losses.subarray(0, epochs), test = losses.subarray(epochs);
       const outTile = tiles[tiles.length - 1];
       if (outTile) paintMap(outTile[0], boundary, g, TILE);
       drawBoard(boundary, g);
