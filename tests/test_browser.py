@@ -31,6 +31,7 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 PLAYGROUND, STEPPER = "06_training_playground.ipynb", "04_backpropagation.ipynb"
+PLAYGROUND_2D = "09_playground_2d.ipynb"
 DEMO = os.environ.get("COURSE_BROWSER_DEMO") == "1"
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
 RUN_TIMEOUT_MS = 240_000  # kernel start and every cell, on a busy 2-core machine
@@ -352,4 +353,97 @@ def test_backward_stepper_in_jupyterlab(page, lab):
             arg=f"{box} .course-chain",
             timeout=30_000,
         )
+        assert_no_tracebacks_or_errors(page)
+
+
+def run_axe(page, selector: str) -> list[dict]:
+    """axe-core (4.12.1, shipped by axe-playwright-python) on ``selector``: serious and
+    critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context={"include": [[selector]]})
+    found = results.response["violations"]
+    return [v for v in found if v.get("impact") in ("serious", "critical")]
+
+
+def epoch_of(page) -> int:
+    return int(page.evaluate("() => Number(document.querySelector('.course-pg2d').dataset.epoch)"))
+
+
+def test_data_playground_in_jupyterlab(page, lab):
+    with screenshot_on_failure(page, lab, "playground2d"):
+        open_and_run_all(page, lab, PLAYGROUND_2D)
+        wait_for_widget_or_error(page, ".course-pg2d .course-pg-play")
+        root, view = ".course-pg2d", ".course-data-playground"
+        page.locator(root).first.scroll_into_view_if_needed()
+        page.wait_for_function("() => document.querySelector('.course-pg2d').dataset.epoch === '0'")
+        status = page.locator(f"{root} .course-status").first
+        tiles = page.locator(f"{root} canvas.course-pg-tile")
+        # the picture matches the state: 2 inputs, hidden layers of 4 and 2, one output
+        assert page.locator(root).get_attribute("data-neurons") == "6"
+        assert tiles.count() == 2 + 6 + 1
+
+        # add a neuron to hidden layer 1 from the keyboard, then remove a layer
+        frames = drawn_frames(page, view)
+        page.get_by_role("button", name="add a neuron to hidden layer 1").focus()
+        page.keyboard.press("Enter")
+        wait_for_new_frame(page, view, frames)
+        page.wait_for_function(
+            "() => document.querySelector('.course-pg2d').dataset.neurons === '7'"
+        )
+        assert tiles.count() == 2 + 7 + 1
+        page.get_by_role("button", name="remove a hidden layer").click()
+        page.wait_for_function(
+            "() => document.querySelector('.course-pg2d').dataset.neurons === '5'"
+        )
+        assert tiles.count() == 2 + 5 + 1
+        assert page.locator(f"{root} .course-pg-layer-count").text_content() == "1 hidden layer"
+        page.get_by_role("button", name="remove a neuron from hidden layer 1").click()
+        page.wait_for_function(
+            "() => document.querySelector('.course-pg2d').dataset.neurons === '4'"
+        )
+
+        # Play runs epoch after epoch and the picture changes; Pause stops it
+        board = page.locator(f"{root} canvas.course-pg-board").first
+        before = board.screenshot()
+        play = page.locator(f"{root} .course-pg-play").first
+        play.click()
+        assert play.get_attribute("aria-pressed") == "true"
+        page.wait_for_function(
+            "() => Number(document.querySelector('.course-pg2d').dataset.epoch) >= 20"
+        )
+        play.click()
+        assert play.get_attribute("aria-pressed") == "false"
+        page.wait_for_timeout(500)  # the requests already on their way land
+        stopped = epoch_of(page)
+        page.wait_for_timeout(700)
+        assert epoch_of(page) == stopped, "training went on after Pause"
+        assert re.match(rf"epoch {stopped}: train loss \d", status.text_content())
+        assert board.screenshot() != before, "the decision boundary did not change"
+        page.locator(f"{root} .course-pg-step").first.click()
+        page.wait_for_function(
+            f"() => document.querySelector('.course-pg2d').dataset.epoch === '{stopped + 1}'"
+        )
+
+        # every other kind of control: a select, a range, a checkbox, Reset
+        page.get_by_label("data set").select_option(label="spiral")
+        page.wait_for_function("() => document.querySelector('.course-pg2d').dataset.epoch === '0'")
+        page.get_by_label("x1²").check()
+        page.wait_for_function(
+            "n => document.querySelectorAll('.course-pg2d canvas.course-pg-tile').length === n",
+            arg=3 + 4 + 1,
+        )
+        noise = page.get_by_label("noise")
+        noise.focus()
+        frames = drawn_frames(page, view)
+        page.keyboard.press("ArrowRight")
+        wait_for_new_frame(page, view, frames)
+        page.locator(f"{root} .course-pg-step").first.click()
+        page.wait_for_function("() => document.querySelector('.course-pg2d').dataset.epoch === '1'")
+        page.locator(f"{root} .course-pg-reset").first.click()
+        page.wait_for_function("() => document.querySelector('.course-pg2d').dataset.epoch === '0'")
+
+        assert smallest_text_px(page, root) >= 11
+        serious = run_axe(page, root)
+        assert not serious, [(v["id"], v["help"], len(v["nodes"])) for v in serious]
         assert_no_tracebacks_or_errors(page)
