@@ -17,7 +17,7 @@ from pathlib import Path
 import anywidget
 import traitlets
 
-__all__ = ["LineCharts", "Playground2DView", "STATIC"]
+__all__ = ["LineCharts", "Playground2DView", "GraphView", "STATIC"]
 
 STATIC = Path(__file__).with_name("static")
 
@@ -78,3 +78,21 @@ class Playground2DView(anywidget.AnyWidget):
     info = traitlets.Dict().tag(sync=True)
     board_size = traitlets.Int(50).tag(sync=True)
     map_size = traitlets.Int(20).tag(sync=True)
+
+
+class GraphView(anywidget.AnyWidget):
+    """The backward-pass stepper's graph (``course_lib.widgets.Stepper`` fills it).
+
+    ``nodes`` (label, op, data and grad as text, col, row, kind, parents as
+    indices) and ``order`` (node indices in the backward pass) are sent once;
+    ``lines`` holds the text under the controls for each step. ``step``
+    (linked in the browser to the slider) is the number of nodes done: the
+    browser shows their gradients and highlights the last.
+    """
+
+    _esm = _module("graphview")
+    _css = (STATIC / "graphview.css").read_text()
+    nodes = traitlets.List().tag(sync=True)
+    order = traitlets.List().tag(sync=True)
+    lines = traitlets.List().tag(sync=True)
+    step = traitlets.Int(0).tag(sync=True)

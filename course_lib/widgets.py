@@ -1,10 +1,10 @@
 """Sliders that answer at once: the training playground and the backward-pass stepper.
 
 Each widget is a small controller class (``Playground``, ``Stepper``) that
-owns its controls, one matplotlib figure drawn with Agg and shown as a PNG
-in an ``Image`` inside a fixed-height ``Output``, and an ``update`` method
-that changes the figure's artists in place and draws once. The classes work
-without a kernel, so tests can set a control and look at the result.
+owns its controls (ipywidgets) and a view drawn in the browser
+(``course_lib.views``): the kernel sends numbers, the browser draws them.
+The classes work without a browser, so tests can set a control and look at
+what the view was sent.
 
 >>> pg = Playground()
 >>> pg.controls["lr"].value, pg.controls["init"].value, pg.controls["epochs"].value
@@ -18,16 +18,11 @@ without a kernel, so tests can set a control and look at the result.
 
 from __future__ import annotations
 
-import html
-import io
 import math
 import time
 
 import ipywidgets as widgets
 import numpy as np
-import PIL.Image
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from course_lib import plotting
 from course_lib._validate import choice, finite_array
@@ -35,7 +30,7 @@ from course_lib.article import ARTICLE
 from course_lib.init import layer_sizes
 from course_lib.mlp import ACTIVATIONS, MLP
 from course_lib.value import Value
-from course_lib.views import LineCharts
+from course_lib.views import GraphView, LineCharts
 
 __all__ = [
     "Playground",
@@ -59,91 +54,6 @@ INIT_CHOICES = (
 )
 _SEEDLESS = ("article", "zeros", "constant")
 _LR_MIN, _LR_MAX = 1e-3, 3.0
-_DPI = 80
-_GRAPH_DPI = 96  # the stepper's graph: small text, so a little more resolution
-
-
-class _Frames:
-    """Renders a figure again and again, cheaply: the static part is drawn once.
-
-    The figure is drawn once without the ``dynamic`` artists and kept as a
-    background; each frame restores it, draws only the dynamic artists (in
-    the order given) and encodes a PNG. No new figure, no re-layout. The
-    background is drawn again only when ``key()`` changes (the x limits,
-    say, whose tick labels are part of it).
-    """
-
-    def __init__(self, figure: Figure, dynamic, key=lambda: None):
-        self.figure, self.dynamic, self.key = figure, list(dynamic), key
-        self._background, self._key = None, None
-        FigureCanvasAgg(figure)
-
-    def png(self, changed=None) -> bytes:
-        """The current picture as PNG bytes.
-
-        ``changed`` (optional) lists the only dynamic artists that changed since the
-        last frame: then just their patches of the picture are redrawn.
-        """
-        canvas = self.figure.canvas
-        fresh = self._background is None or self.key() != self._key
-        if fresh:
-            shown = [a.get_visible() for a in self.dynamic]
-            for artist in self.dynamic:
-                artist.set_visible(False)
-            canvas.draw()
-            self._background, self._key = canvas.copy_from_bbox(self.figure.bbox), self.key()
-            for artist, visible in zip(self.dynamic, shown, strict=True):
-                artist.set_visible(visible)
-        renderer = canvas.get_renderer()
-        if changed is None or fresh:
-            canvas.restore_region(self._background)
-            for artist in self.dynamic:
-                artist.draw(renderer)
-        else:
-            self._patch(list(changed), renderer)
-        width, height = canvas.get_width_height()
-        buffer = io.BytesIO()
-        PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)\
-            .save(buffer, format="png", compress_level=1)  # fmt: skip
-        return buffer.getvalue()
-
-    def _patch(self, changed, renderer) -> None:
-        """Restore the background under ``changed`` and draw those artists again.
-
-        For artists that keep their place and overlap no other dynamic artist (the
-        stepper's node boxes, each with its text inside).
-        """
-        canvas, ids = self.figure.canvas, {id(a) for a in changed}
-        height = canvas.get_width_height()[1]
-        origin = self._background.get_extents()[:2]  # the region stays where it was
-        for artist in changed:
-            box = artist.get_window_extent(renderer).padded(4)
-            top, bottom = height - box.y1, height - box.y0  # Agg's regions count from the top
-            canvas.restore_region(self._background, bbox=(box.x0, top, box.x1, bottom), xy=origin)
-        for artist in self.dynamic:  # in their order, so a text lands on its box
-            if id(artist) in ids:
-                artist.draw(renderer)
-
-
-def _framed(image: widgets.Image, height_px: int, css_class: str) -> widgets.Output:
-    """An Output of fixed height that shows ``image`` (no kernel needed to fill it)."""
-    out = widgets.Output(layout=widgets.Layout(height=f"{height_px}px", overflow="hidden"))
-    out.add_class(css_class)
-    out.outputs = (
-        {
-            "output_type": "display_data",
-            "data": {
-                "text/plain": "(figure)",
-                "application/vnd.jupyter.widget-view+json": {
-                    "version_major": 2,
-                    "version_minor": 0,
-                    "model_id": image.model_id,
-                },
-            },
-            "metadata": {},
-        },
-    )
-    return out
 
 
 # --- the training playground ------------------------------------------------------------------
@@ -440,7 +350,9 @@ class Stepper:
     Step 0 is before the backward pass; step k has finished the k-th node in
     reverse topological order: its gradient is known and ``chain`` shows the
     chain-rule product that gave it. ``controls`` holds 'step' (a slider)
-    and 'play'; ``figure`` is the graph, the current node highlighted.
+    and 'play'; ``view`` draws the graph in the browser. The slider, the play
+    button and the view are linked in the browser, so a step never waits for
+    the kernel; ``show(k)`` sets the same state from Python.
     """
 
     def __init__(self, root: Value | None = None, *, interval_ms: int = 900):
@@ -471,22 +383,28 @@ class Stepper:
         step.add_class("course-step")
         play.add_class("course-play")
         self.controls = {"step": step, "play": play}
-        self.chain_line = widgets.HTML()
-        self.chain_line.add_class("course-chain")
-        self.figure = Figure(dpi=_GRAPH_DPI)
-        ax = self.figure.add_axes((0, 0, 1, 1))
-        _, self._artists = plotting._draw_graph(root, ax, pending={id(v) for v in nodes})
-        w, h = ax.get_xlim(), ax.get_ylim()
-        self.figure.set_size_inches(w[1] - w[0], h[1] - h[0])
-        self._frames = _Frames(self.figure, [a for pair in self._artists.values() for a in pair])
-        # shrinks to the notebook's width when narrower than the figure
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
-        self.image.add_class("course-figure")
-        height = int(self.figure.get_figheight() * _GRAPH_DPI) + 8
-        self.output = _framed(self.image, height, "course-output")
-        self.widget = widgets.VBox([widgets.HBox([play, step]), self.chain_line, self.output])
+        index = {id(node): i for i, node in enumerate(nodes)}
+        self.view = GraphView(
+            nodes=[
+                {
+                    "label": node.label or "·",
+                    "op": plotting._op_symbol(node.op) if node.parents else "",
+                    "data": f"{node.data:.4g}",
+                    "grad": f"{node.grad:.4g}",
+                    "col": column[id(node)],
+                    "row": row[id(node)],
+                    "kind": "root" if node is root else "node" if node.parents else "leaf",
+                    "parents": [index[id(p)] for p in node.parents],
+                }
+                for node in nodes
+            ],
+            order=[index[id(node)] for node in self.order],
+            lines=[self._line(k) for k in range(n + 1)],
+        )
+        self.view.add_class("course-output")
+        widgets.jslink((step, "value"), (self.view, "step"))  # steps drawn without the kernel
+        self.widget = widgets.VBox([widgets.HBox([play, step]), self.view])
         self.widget.add_class("course-stepper")
-        self.timings, self._drawn = [], {}
         step.observe(lambda change: self.show(change["new"]), names="value")
         self.show(0)
 
@@ -514,43 +432,28 @@ class Stepper:
         total = math.fsum(g * d for g, d in factors)
         return f"d{root}/d{name} = {symbols} = {numbers} = {total:.4g}"
 
-    def show(self, k: int) -> None:
-        """Draw step ``k``: gradients known so far, node k highlighted, its chain-rule line."""
-        start = time.perf_counter()
-        k = int(min(max(k, 0), len(self.order)))
-        self.step = k
-        known = {id(v) for v in self.order[:k]}
-        current = id(self.order[k - 1]) if k else None
-        changed = []
-        for node in self.order:
-            box, text = self._artists[id(node)]
-            label = plotting._node_text(node, True, pending=id(node) not in known)
-            hot = id(node) == current
-            if self._drawn.get(id(node)) == (label, hot):
-                continue
-            self._drawn[id(node)] = (label, hot)
-            changed += [box, text]
-            text.set_text(label)
-            box.set_facecolor(plotting._HIGHLIGHT_FILL if hot else self._fill(node))
-            box.set_edgecolor(plotting.OKABE_ITO["vermillion"] if hot else "#555555")
-            box.set_linewidth(2.6 if hot else 0.9)
+    def _line(self, k: int) -> str:
         if k == 0:
-            line = (
+            return (
                 f"step 0 of {len(self.order)}: the forward pass is done, no gradient is known yet. "
                 "Press play or move the slider."
             )
-        else:
-            line = f"step {k} of {len(self.order)}: {self.chain(k)}"
-        self.chain_text = line
-        # only the nodes that changed are drawn again; the picture, then its line
-        self.image.value = self._frames.png(changed=changed)
-        self.chain_line.value = f"<code>{html.escape(line)}</code>"
-        self.timings.append(time.perf_counter() - start)
+        return f"step {k} of {len(self.order)}: {self.chain(k)}"
 
-    def _fill(self, node):
-        if node is self.root:
-            return plotting._ROOT_FILL
-        return plotting._NODE_FILL if node.parents else plotting._LEAF_FILL
+    def known(self, k: int | None = None) -> list[str]:
+        """Labels of the nodes whose gradient the view shows at step ``k`` (default: now)."""
+        k = self.step if k is None else k
+        return [self.view.nodes[i]["label"] for i in self.view.order[:k]]
+
+    def show(self, k: int) -> None:
+        """Step ``k``: gradients known so far, node k highlighted, its chain-rule line."""
+        k = int(min(max(k, 0), len(self.order)))
+        self.step = k
+        self.chain_text = self.view.lines[k]
+        if self.view.step != k:  # from Python (in the browser the link has set it already)
+            self.view.step = k
+        if self.controls["step"].value != k:
+            self.controls["step"].value = k
 
 
 def backward_stepper(root: Value | None = None, *, interval_ms: int = 900):

@@ -185,28 +185,11 @@ def assert_no_tracebacks_or_errors(page) -> None:
     assert not page.problems, f"the page logged errors: {page.problems}"
 
 
-def figure_of(page, container: str):
-    image = page.locator(f"{container} img.course-figure").first
-    page.wait_for_function(
-        f"() => {{ const i = document.querySelector('{container} img.course-figure');"
-        " return i && i.complete && i.naturalWidth > 0; }"
-    )
-    return image
-
-
 def press(page, selector: str, key: str, times: int) -> None:
     handle = page.locator(f"{selector} .noUi-handle").first
     handle.focus()
     for _ in range(times):
         handle.press(key)
-
-
-def wait_for_new_figure(page, box: str, old_src: str) -> None:
-    """Wait until the widget's image is a new frame (its data URL changed)."""
-    page.wait_for_function(
-        "([sel, old]) => document.querySelector(sel).getAttribute('src') !== old",
-        arg=[f"{box} img.course-figure", old_src],
-    )
 
 
 def drawn_frames(page, view: str) -> int:
@@ -330,11 +313,14 @@ def test_backward_stepper_in_jupyterlab(page, lab):
         wait_for_widget_or_error(page, ".course-stepper .course-step")
         wait_until_all_cells_ran(page)
         box = ".course-stepper"
+        view = f"{box} .course-output"
         page.locator(box).first.scroll_into_view_if_needed()  # Lab renders what is in view
+        page.wait_for_selector(f"{view}[data-frames]")
         chain = page.locator(f"{box} .course-chain").first
-        image = figure_of(page, box)
+        graph = page.locator(f"{box} .course-graph-frame svg").first
         assert chain.text_content().startswith("step 0 of")
-        before = (image.get_attribute("src"), image.screenshot())
+        assert page.locator(f"{box} .course-graph").get_attribute("data-known") == "0"
+        before = (drawn_frames(page, view), graph.screenshot())
 
         press(page, f"{box} .course-step", "ArrowRight", 1)
         page.wait_for_function(
@@ -342,10 +328,13 @@ def test_backward_stepper_in_jupyterlab(page, lab):
             arg=f"{box} .course-chain",
         )
         assert re.search(r"d(\w+)/d\1 = 1 ", chain.text_content()), chain.text_content()
-        wait_for_new_figure(page, box, before[0])
-        figure_of(page, box)
-        assert image.screenshot() != before[1], "the graph did not change"
+        wait_for_new_frame(page, view, before[0])
+        assert graph.screenshot() != before[1], "the graph did not change"
         assert page.locator(f"{box} .course-step .widget-readout").first.text_content() == "1"
+        # the picture matches the state: one gradient shown, the output's, highlighted
+        grads = page.locator(f"{box} svg text tspan:nth-child(3)").all_text_contents()
+        assert len(grads) == 28 and sum(g != "grad ?" for g in grads) == 1
+        assert page.locator(f"{box} .course-graph").get_attribute("data-known") == "1"
 
         page.locator(f"{box} .course-play button").first.click()  # play: linked in the browser
         page.wait_for_function(
@@ -353,6 +342,7 @@ def test_backward_stepper_in_jupyterlab(page, lab):
             arg=f"{box} .course-chain",
             timeout=30_000,
         )
+        assert smallest_text_px(page, box) >= 11
         assert_no_tracebacks_or_errors(page)
 
 

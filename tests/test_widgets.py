@@ -10,12 +10,10 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.colors import to_hex
 
 from course_lib import widgets as W
 from course_lib.graphs import article_graph, by_label, graph_example
 from course_lib.init import SCHEMES, initialise
-from course_lib.plotting import OKABE_ITO
 from course_lib.value import Value
 from course_lib.widgets import Playground, Stepper, backward_stepper, training_playground
 
@@ -315,45 +313,37 @@ def test_stepper_products_equal_the_gradients(stepper):
 
 
 def test_stepper_step_shows_known_gradients_and_highlights_one_node(stepper):
-    slider = stepper.controls["step"]
+    slider, view = stepper.controls["step"], stepper.view
     slider.value = 0
-    texts = [t.get_text() for t in stepper.figure.axes[0].texts if "\ndata " in t.get_text()]
-    assert len(texts) == 28 and all(t.endswith("grad ?") for t in texts)
-    image = stepper.image.value
+    assert view.step == 0 and stepper.known() == [] and view.lines[0].startswith("step 0 of 28")
     k = [n.label for n in stepper.order].index("z1_1") + 1
     slider.value = k
-    assert stepper.image.value != image
+    assert view.step == k
     assert stepper.chain_text == (
         f"step {k} of 28: dL/dz1_1 = dL/da1_1 · da1_1/dz1_1 = -0.674 × 1 = -0.674"
     )
-    assert "dL/dz1_1" in stepper.chain_line.value
-    shown = {t.get_text().split("\n")[0]: t.get_text() for t in stepper.figure.axes[0].texts}
-    known = {n.label for n in stepper.order[:k]}
-    for label, text in shown.items():
-        if label in known:
-            assert not text.endswith("grad ?"), label
-        elif "\ndata " in text:
-            assert text.endswith("grad ?"), label
-    vermillion = OKABE_ITO["vermillion"].lower()
-    hot = [id(n) for n in stepper.order if to_hex(
-        stepper._artists[id(n)][0].get_edgecolor()) == vermillion]  # fmt: skip
-    assert hot == [id(stepper.order[k - 1])]
+    assert view.lines[k] == stepper.chain_text
+    # the browser shows the gradients of view.order[:k] and highlights view.order[k - 1]
+    assert stepper.known() == [n.label for n in stepper.order[:k]]
+    assert view.nodes[view.order[k - 1]]["label"] == "z1_1"
+    stepper.show(3)  # from Python: the slider and the view follow
+    assert (slider.value, view.step, stepper.step) == (3, 3, 3)
 
 
-def _pixels(png: bytes) -> np.ndarray:
-    import io
-
-    import PIL.Image
-
-    return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGBA"))
-
-
-def test_stepper_partial_frames_equal_full_redraws():
-    st = Stepper()
-    for k in [1, 2, 3, 9, 4, 28, 27, 0, 15, 16, 1]:  # forward, jumps, back to the start
-        st.controls["step"].value = k  # redraws only the nodes that changed
-        everything = st._frames.png()  # the background, then every node drawn again
-        assert np.array_equal(_pixels(st.image.value), _pixels(everything)), k
+def test_stepper_sends_the_graph_once_with_its_numbers(stepper):
+    view = stepper.view
+    nodes = stepper.root.topological_order()
+    assert [n["label"] for n in view.nodes] == [n.label for n in nodes]
+    for sent, node in zip(view.nodes, nodes, strict=True):
+        assert sent["grad"] == f"{node.grad:.4g}" and sent["data"] == f"{node.data:.4g}"
+        assert [view.nodes[i]["label"] for i in sent["parents"]] == [p.label for p in node.parents]
+    assert sorted(view.order) == list(range(28)) and len(view.lines) == 29
+    by = {n["label"]: n for n in view.nodes}
+    assert by["L"]["kind"] == "root" and by["x1"]["kind"] == "leaf" and by["y_hat"]["op"] == "+"
+    # every node is done after all of its consumers (the order the browser steps through)
+    position = {i: k for k, i in enumerate(view.order)}
+    for i, n in enumerate(view.nodes):
+        assert all(position[p] > position[i] for p in n["parents"])
 
 
 def test_stepper_first_and_last_steps(stepper):
