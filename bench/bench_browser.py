@@ -42,6 +42,7 @@ BEFORE = {
 CELLS = {
     "playground": "from course_lib.widgets import training_playground\n"
     "w = training_playground()\nw.playground.controls['epochs'].value = 200\nw",
+    "stepper": "from course_lib.widgets import backward_stepper\nbackward_stepper()",
     "playground2d": "from course_lib.data_playground import data_playground\n"
     "data_playground(dataset='spirals', hidden=[8, 8], n=500)",
 }
@@ -167,6 +168,23 @@ def playground(page, lab) -> None:
           f"{status[:60]})")  # fmt: skip
 
 
+def stepper(page, lab) -> None:
+    """One step of the backward-pass stepper: arrow key on the slider -> graph redrawn."""
+    open_cell(page, lab, "stepper")
+    view = ".course-stepper .course-output"
+    page.wait_for_selector(f"{view}[data-frames]", timeout=120_000)
+    page.locator(".course-stepper").first.scroll_into_view_if_needed()
+    page.evaluate(INSTALL_CLOCK)
+    handle = page.locator(".course-stepper .course-step .noUi-handle").first
+    handle.focus()
+    for k in ["ArrowRight"] * 5 + ["ArrowLeft"] * 5:  # warm-up, back to step 0
+        latency(page, view, lambda k=k: handle.press(k))
+    keys = ["ArrowRight"] * 28 + ["ArrowLeft"] * 28
+    steps = [latency(page, view, lambda k=k: handle.press(k)) for k in keys]
+    print("backward stepper (04):")
+    report("one step (key -> graph drawn)", steps, None, "<= 50")
+
+
 def playground_2d(page, lab) -> None:
     """Play for five seconds: pictures drawn per second and epochs per picture."""
     open_cell(page, lab, "playground2d")
@@ -214,6 +232,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (shared machine)")
             playground(page, lab)
+            stepper(page, lab)
             playground_2d(page, lab)
             browser.close()
 

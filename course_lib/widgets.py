@@ -405,7 +405,7 @@ class Stepper:
         widgets.jslink((step, "value"), (self.view, "step"))  # steps drawn without the kernel
         self.widget = widgets.VBox([widgets.HBox([play, step]), self.view])
         self.widget.add_class("course-stepper")
-        step.observe(lambda change: self.show(change["new"]), names="value")
+        step.observe(lambda change: self._follow(change["new"]), names="value")
         self.show(0)
 
     def terms(self, k: int) -> list[tuple[Value, float, float]]:
@@ -448,12 +448,14 @@ class Stepper:
     def show(self, k: int) -> None:
         """Step ``k``: gradients known so far, node k highlighted, its chain-rule line."""
         k = int(min(max(k, 0), len(self.order)))
-        self.step = k
-        self.chain_text = self.view.lines[k]
-        if self.view.step != k:  # from Python (in the browser the link has set it already)
-            self.view.step = k
-        if self.controls["step"].value != k:
-            self.controls["step"].value = k
+        self.view.step = k
+        self.controls["step"].value = k
+        self._follow(k)
+
+    def _follow(self, k: int) -> None:
+        """The slider moved (in the browser, which has drawn the step already): keep up."""
+        self.step = int(k)
+        self.chain_text = self.view.lines[self.step]
 
 
 def backward_stepper(root: Value | None = None, *, interval_ms: int = 900):
