@@ -22,6 +22,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -106,6 +108,9 @@ class LabServer:
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root_dir}",
             "--LabApp.news_url=",
+            # as `make lab`: no news pop-up, widget state saved, notebooks open unmodified
+            f"--LabApp.app_settings_dir={REPO / 'labsettings'}",
+            "--ServerApp.contents_manager_class=course_lib.lab_contents.CourseContentsManager",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]  # fmt: skip
         if hasattr(os, "geteuid") and os.geteuid() == 0:

@@ -437,3 +437,88 @@ def test_data_playground_in_jupyterlab(page, lab):
         serious = run_axe(page, root)
         assert not serious, [(v["id"], v["help"], len(v["nodes"])) for v in serious]
         assert_no_tracebacks_or_errors(page)
+
+
+def shut_down_kernels(lab) -> None:
+    """End every session and kernel, as closing JupyterLab and coming back tomorrow would."""
+    import json
+    import urllib.request
+
+    headers = {"Authorization": f"token {lab.token}"}
+    with urllib.request.urlopen(
+        urllib.request.Request(lab.url("api/sessions"), headers=headers)
+    ) as r:
+        sessions = json.load(r)
+    for session in sessions:
+        request = urllib.request.Request(
+            lab.url(f"api/sessions/{session['id']}"), method="DELETE", headers=headers
+        )
+        urllib.request.urlopen(request).close()
+
+
+def is_dirty(page) -> bool:
+    return page.locator(".lm-TabBar-tab.jp-mod-dirty").count() > 0
+
+
+def test_reopening_a_saved_notebook_is_clean(page, lab):
+    with screenshot_on_failure(page, lab, "reopen"):
+        open_and_run_all(page, lab, PLAYGROUND)
+        wait_for_widget_or_error(page, ".course-playground .course-lr")
+        wait_until_all_cells_ran(page)
+        view = ".course-playground .course-output"
+        page.locator(view).first.scroll_into_view_if_needed()
+        page.wait_for_selector(f"{view}[data-frames]")
+        status = page.locator(".course-playground .course-status").first.text_content()
+        page.locator(".jp-NotebookPanel").first.click()
+        page.keyboard.press("Control+s")
+        page.wait_for_function("() => !document.querySelector('.lm-TabBar-tab.jp-mod-dirty')")
+        shut_down_kernels(lab)
+
+        # reopened in a fresh workspace, with a new kernel: no error, nothing modified
+        workspace = f"r{time.monotonic_ns()}"
+        page.goto(
+            lab.url(
+                f"lab/workspaces/{workspace}/tree/notebooks/{PLAYGROUND}?reset&token={lab.token}"
+            )
+        )
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+        idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$"))
+        idle.first.wait_for(timeout=120_000)
+        note = page.get_by_text("Run this cell to start the widget").first
+        note.wait_for(state="attached")  # where the widget was: a note, not an error
+        note.scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)
+        assert status.startswith("loss ")
+        assert page.get_by_text(re.compile("Error displaying widget|model not found")).count() == 0
+        assert page.locator(".jp-Dialog").count() == 0, "JupyterLab asked something on opening"
+        assert not is_dirty(page), "opening the notebook marked it modified"
+        assert not page.problems, f"the page logged errors: {page.problems}"
+
+
+def test_narrow_window_keeps_text_legible(browser, lab):
+    """1024 x 700 with the file browser open: every picture fits, no text under 11 px."""
+    context = browser.new_context(viewport={"width": 1024, "height": 700})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.problems = []
+    try:
+        with screenshot_on_failure(page, lab, "narrow"):
+            open_and_run_all(page, lab, PLAYGROUND)
+            wait_for_widget_or_error(page, ".course-playground .course-lr")
+            view = ".course-playground .course-output"
+            page.locator(view).first.scroll_into_view_if_needed()
+            page.wait_for_selector(f"{view}[data-frames]")
+            assert page.locator(".jp-FileBrowser").first.is_visible()
+            least = smallest_text_px(page, ".course-playground")
+            assert least >= 11, f"text of {least} px"
+            sizes = page.evaluate(
+                """() => {
+                    const out = document.querySelector('.course-playground .course-output');
+                    const canvases = [...out.querySelectorAll('canvas')];
+                    const right = Math.max(...canvases.map(c => c.getBoundingClientRect().right));
+                    return [out.clientWidth, right - out.getBoundingClientRect().left];
+                }"""
+            )
+            assert sizes[1] <= sizes[0] + 1, f"a chart is wider than the notebook: {sizes}"
+    finally:
+        context.close()
