@@ -231,9 +231,9 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (shared machine)")
-            playground(page, lab)
-            stepper(page, lab)
-            playground_2d(page, lab)
+            parts = {"playground": playground, "stepper": stepper, "playground2d": playground_2d}
+            for name in sys.argv[1:] or parts:  # `bench_browser.py stepper` runs one part
+                parts[name](page, lab)
             browser.close()
 
 

@@ -3,7 +3,7 @@
 The controls, the network's pictures and the decision boundary are drawn by
 ``static/playground2d.js``; every number comes from
 ``course_lib.classify2d.Classifier2D`` (``MLP``'s manual backprop). The
-browser sends the learner's settings and "advance" requests (Play keeps two
+browser sends the learner's settings and "advance" requests (Play keeps three
 on their way); the kernel answers each with one frame of float32 numbers.
 
 >>> pg = DataPlayground(dataset="xor", hidden=[4])

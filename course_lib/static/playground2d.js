@@ -10,7 +10,7 @@
 // {action: "advance", epochs, request} and {action: "reset"}.
 
 const TILE = 40;          // CSS px of a neuron's picture
-const MAX_IN_FLIGHT = 2;  // Play keeps this many requests on their way, so the kernel never waits
+const MAX_IN_FLIGHT = 3;  // Play keeps this many requests on their way, so the kernel never waits
 
 function heat(v) {
   // -1 orange (#E69F00), 0 white, +1 blue (#0072B2): Okabe-Ito, safe for colour-blind readers
