@@ -175,7 +175,7 @@ def stepper(page, lab) -> None:
     page.wait_for_selector(f"{view}[data-frames]", timeout=120_000)
     page.locator(".course-stepper").first.scroll_into_view_if_needed()
     page.evaluate(INSTALL_CLOCK)
-    handle = page.locator(".course-stepper .course-step .noUi-handle").first
+    handle = page.locator(".course-stepper .course-graph-step input").first
     handle.focus()
     for k in ["ArrowRight"] * 5 + ["ArrowLeft"] * 5:  # warm-up, back to step 0
         latency(page, view, lambda k=k: handle.press(k))

@@ -85,9 +85,10 @@ class GraphView(anywidget.AnyWidget):
 
     ``nodes`` (label, op, data and grad as text, col, row, kind, parents as
     indices) and ``order`` (node indices in the backward pass) are sent once;
-    ``lines`` holds the text under the controls for each step. ``step``
-    (linked in the browser to the slider) is the number of nodes done: the
-    browser shows their gradients and highlights the last.
+    ``lines`` holds the text under the controls for each step. ``step`` (set
+    by the browser's own slider and Play button, every ``interval_ms`` while
+    playing) is the number of nodes done: the browser shows their gradients
+    and highlights the last.
     """
 
     _esm = _module("graphview")
@@ -96,3 +97,4 @@ class GraphView(anywidget.AnyWidget):
     order = traitlets.List().tag(sync=True)
     lines = traitlets.List().tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
+    interval_ms = traitlets.Int(900).tag(sync=True)

@@ -349,10 +349,10 @@ class Stepper:
 
     Step 0 is before the backward pass; step k has finished the k-th node in
     reverse topological order: its gradient is known and ``chain`` shows the
-    chain-rule product that gave it. ``controls`` holds 'step' (a slider)
-    and 'play'; ``view`` draws the graph in the browser. The slider, the play
-    button and the view are linked in the browser, so a step never waits for
-    the kernel; ``show(k)`` sets the same state from Python.
+    chain-rule product that gave it. ``view`` draws the graph in the browser
+    with its own Play button and step slider, so a step never waits for the
+    kernel; ``show(k)`` sets the step from Python, and ``step`` and
+    ``chain_text`` follow the browser.
     """
 
     def __init__(self, root: Value | None = None, *, interval_ms: int = 900):
@@ -377,12 +377,6 @@ class Stepper:
                 self.consumers[id(parent)].append(node)
         self._names: dict[int, str] = {}
         n = len(nodes)
-        step = widgets.IntSlider(value=0, min=0, max=n, description="step", continuous_update=True)
-        play = widgets.Play(value=0, min=0, max=n, step=1, interval=interval_ms, description="play")
-        widgets.jslink((play, "value"), (step, "value"))
-        step.add_class("course-step")
-        play.add_class("course-play")
-        self.controls = {"step": step, "play": play}
         index = {id(node): i for i, node in enumerate(nodes)}
         self.view = GraphView(
             nodes=[
@@ -400,12 +394,12 @@ class Stepper:
             ],
             order=[index[id(node)] for node in self.order],
             lines=[self._line(k) for k in range(n + 1)],
+            interval_ms=interval_ms,
         )
         self.view.add_class("course-output")
-        widgets.jslink((step, "value"), (self.view, "step"))  # steps drawn without the kernel
-        self.widget = widgets.VBox([widgets.HBox([play, step]), self.view])
+        self.widget = widgets.VBox([self.view])
         self.widget.add_class("course-stepper")
-        step.observe(lambda change: self._follow(change["new"]), names="value")
+        self.view.observe(lambda change: self._follow(change["new"]), names="step")
         self.show(0)
 
     def terms(self, k: int) -> list[tuple[Value, float, float]]:
@@ -449,11 +443,10 @@ class Stepper:
         """Step ``k``: gradients known so far, node k highlighted, its chain-rule line."""
         k = int(min(max(k, 0), len(self.order)))
         self.view.step = k
-        self.controls["step"].value = k
         self._follow(k)
 
     def _follow(self, k: int) -> None:
-        """The slider moved (in the browser, which has drawn the step already): keep up."""
+        """The step changed (in the browser, which has drawn it already): keep up."""
         self.step = int(k)
         self.chain_text = self.view.lines[self.step]
 

@@ -310,7 +310,7 @@ def test_training_playground_in_jupyterlab(page, lab):
 def test_backward_stepper_in_jupyterlab(page, lab):
     with screenshot_on_failure(page, lab, "stepper"):
         open_and_run_all(page, lab, STEPPER)
-        wait_for_widget_or_error(page, ".course-stepper .course-step")
+        wait_for_widget_or_error(page, ".course-stepper .course-graph-step input")
         wait_until_all_cells_ran(page)
         box = ".course-stepper"
         view = f"{box} .course-output"
@@ -322,7 +322,9 @@ def test_backward_stepper_in_jupyterlab(page, lab):
         assert page.locator(f"{box} .course-graph").get_attribute("data-known") == "0"
         before = (drawn_frames(page, view), graph.screenshot())
 
-        press(page, f"{box} .course-step", "ArrowRight", 1)
+        slider = page.get_by_role("slider", name="step")
+        slider.focus()
+        page.keyboard.press("ArrowRight")  # the keyboard, as a learner would
         page.wait_for_function(
             "sel => document.querySelector(sel).textContent.startsWith('step 1 of')",
             arg=f"{box} .course-chain",
@@ -330,19 +332,25 @@ def test_backward_stepper_in_jupyterlab(page, lab):
         assert re.search(r"d(\w+)/d\1 = 1 ", chain.text_content()), chain.text_content()
         wait_for_new_frame(page, view, before[0])
         assert graph.screenshot() != before[1], "the graph did not change"
-        assert page.locator(f"{box} .course-step .widget-readout").first.text_content() == "1"
+        assert page.locator(f"{box} .course-graph-readout").text_content() == "1 of 28"
         # the picture matches the state: one gradient shown, the output's, highlighted
         grads = page.locator(f"{box} svg text tspan:nth-child(3)").all_text_contents()
         assert len(grads) == 28 and sum(g != "grad ?" for g in grads) == 1
         assert page.locator(f"{box} .course-graph").get_attribute("data-known") == "1"
 
-        page.locator(f"{box} .course-play button").first.click()  # play: linked in the browser
+        play = page.get_by_role("button", name="play the backward pass")
+        play.click()  # steps in the browser, one every interval
+        assert play.get_attribute("aria-pressed") == "true"
         page.wait_for_function(
             "sel => /^step [3-9]\\d* of/.test(document.querySelector(sel).textContent)",
             arg=f"{box} .course-chain",
             timeout=30_000,
         )
+        play.click()
+        assert play.get_attribute("aria-pressed") == "false"
         assert smallest_text_px(page, box) >= 11
+        serious = run_axe(page, box)
+        assert not serious, [(v["id"], v["help"], len(v["nodes"])) for v in serious]
         assert_no_tracebacks_or_errors(page)
 
 

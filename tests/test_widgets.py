@@ -293,8 +293,7 @@ def stepper():
 
 def test_stepper_walks_every_node_after_its_consumers(stepper):
     order = stepper.order
-    assert len(order) == 28 and stepper.controls["step"].max == 28
-    assert stepper.controls["play"].max == 28 and order[0] is stepper.root
+    assert len(order) == 28 and len(stepper.view.lines) == 29 and order[0] is stepper.root
     position = {id(n): i for i, n in enumerate(order)}
     for node in order:
         for parent in node.parents:
@@ -313,11 +312,11 @@ def test_stepper_products_equal_the_gradients(stepper):
 
 
 def test_stepper_step_shows_known_gradients_and_highlights_one_node(stepper):
-    slider, view = stepper.controls["step"], stepper.view
-    slider.value = 0
+    view = stepper.view
+    view.step = 0
     assert view.step == 0 and stepper.known() == [] and view.lines[0].startswith("step 0 of 28")
     k = [n.label for n in stepper.order].index("z1_1") + 1
-    slider.value = k  # as from the browser, where the link has moved the view already
+    view.step = k  # as from the browser, which has drawn the step already
     assert stepper.step == k
     assert stepper.chain_text == (
         f"step {k} of 28: dL/dz1_1 = dL/da1_1 · da1_1/dz1_1 = -0.674 × 1 = -0.674"
@@ -326,8 +325,8 @@ def test_stepper_step_shows_known_gradients_and_highlights_one_node(stepper):
     # the browser shows the gradients of view.order[:k] and highlights view.order[k - 1]
     assert stepper.known() == [n.label for n in stepper.order[:k]]
     assert view.nodes[view.order[k - 1]]["label"] == "z1_1"
-    stepper.show(3)  # from Python: the slider and the view follow
-    assert (slider.value, view.step, stepper.step) == (3, 3, 3)
+    stepper.show(3)  # from Python: the view follows
+    assert (view.step, stepper.step) == (3, 3)
     assert stepper.known() == [n.label for n in stepper.order[:3]]
 
 
@@ -348,9 +347,9 @@ def test_stepper_sends_the_graph_once_with_its_numbers(stepper):
 
 
 def test_stepper_first_and_last_steps(stepper):
-    stepper.controls["step"].value = 1
+    stepper.show(1)
     assert stepper.chain_text.endswith("dL/dL = 1 (the backward pass starts at the output)")
-    stepper.controls["step"].value = 28
+    stepper.show(28)
     last = stepper.order[-1]
     assert last.label.startswith(("x", "w1_")) and not last.parents
 
@@ -363,7 +362,7 @@ def test_stepper_on_the_small_graph_and_a_value_used_twice():
         labels[0] == "f" and sorted(labels[1:3]) == ["p", "z"] and sorted(labels[3:]) == ["x", "y"]
     )
     k = [n.label for n in st.order].index("x") + 1
-    st.controls["step"].value = k
+    st.show(k)
     assert st.chain_text.endswith("df/dx = df/dp · dp/dx = 3 × 1 = 3")
     a = Value(3.0, label="a")
     b = a * a

@@ -118,3 +118,33 @@ function floats(view, Type = Float64Array) {
   if (!view || !view.buffer) return new Type(0);
   return new Type(view.buffer, view.byteOffset, Math.floor(view.byteLength / Type.BYTES_PER_ELEMENT));
 }
+
+const STEPS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 5, PageDown: -5 };
+
+/** Arrow keys, Page Up/Down, Home and End for sliders, number fields and selects, done here:
+ * JupyterLab cancels the browser's own handling of some of these keys inside a notebook. */
+function keyboardControls(event) {
+  const target = event.target, key = event.key;
+  if (event.altKey || event.ctrlKey || event.metaKey) return;
+  if (!(key in STEPS) && key !== "Home" && key !== "End") return;
+  const isRange = target.matches("input[type=range], input[type=number]");
+  const isSelect = target.matches("select");
+  if (!isRange && !isSelect) return;
+  if (isRange && target.type === "number" && !["ArrowUp", "ArrowDown"].includes(key)) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const before = target.value;
+  if (isSelect) {
+    const last = target.options.length - 1;
+    const step = Math.sign(STEPS[key] || 0);
+    target.selectedIndex = key === "Home" ? 0 : key === "End" ? last
+      : Math.max(0, Math.min(last, target.selectedIndex + step));
+  } else if (key === "Home") target.value = target.min;
+  else if (key === "End") target.value = target.max;
+  else if (STEPS[key] > 0) target.stepUp(STEPS[key]);
+  else target.stepDown(-STEPS[key]);
+  if (target.value !== before) {
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+    target.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+}

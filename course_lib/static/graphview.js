@@ -1,7 +1,7 @@
-// The backward-pass stepper's graph, drawn as SVG: the kernel sends the graph once (nodes with
-// their column and row, parents, texts) and the order of the backward pass; `step` (linked in
-// the browser to the slider and the play button) says how many nodes are done, so a step never
-// waits for the kernel. Left to right when the notebook is wide enough, top to bottom when not.
+// The backward-pass stepper, drawn as SVG with its own Play button and slider: the kernel sends
+// the graph once (nodes with their column and row, parents, texts) and the order of the backward
+// pass; `step` says how many nodes are done. Stepping happens here, so it never waits for the
+// kernel. Left to right when the notebook is wide enough, top to bottom when not.
 
 const SVG = "http://www.w3.org/2000/svg";
 const BOX = { w: 92, h: 54 }, OP = { w: 32, h: 20 }, GAP = { x: 28, y: 12 }, TEXT_PX = 12;
@@ -31,6 +31,42 @@ function layout(nodes, across) {
 export default {
   render({ model, el }) {
     const root = element("div", "course-graph", el);
+    // JupyterLab's notebook shortcuts would take the arrow keys from the slider
+    root.setAttribute("data-lm-suppress-shortcuts", "true");
+    root.addEventListener("keydown", keyboardControls);
+    const bar = element("div", "course-graph-controls", root);
+    const play = element("button", "course-graph-play", bar, "▶ Play");
+    play.type = "button";
+    play.setAttribute("aria-pressed", "false");  // a toggle: its name stays, its state changes
+    play.setAttribute("aria-label", "play the backward pass");
+    const label = element("label", "course-graph-step", bar);
+    element("span", "", label, "step");
+    const slider = document.createElement("input");
+    Object.assign(slider, { type: "range", min: 0, max: model.get("order").length, step: 1 });
+    label.appendChild(slider);
+    const readout = element("output", "course-graph-readout", bar);
+    let timer = null;
+    function go(k) {
+      model.set("step", k);
+      model.save_changes();  // the kernel follows (its chain_text); it never sends a step back
+    }
+    function stopPlaying() {
+      clearInterval(timer);
+      timer = null;
+      play.textContent = "▶ Play";
+      play.setAttribute("aria-pressed", "false");
+    }
+    play.addEventListener("click", () => {
+      if (timer) return stopPlaying();
+      if (model.get("step") >= model.get("order").length) go(0);
+      play.textContent = "❚❚ Pause";
+      play.setAttribute("aria-pressed", "true");
+      timer = setInterval(() => {
+        const k = model.get("step") + 1;
+        if (k > model.get("order").length) stopPlaying(); else go(k);
+      }, model.get("interval_ms"));
+    });
+    slider.addEventListener("input", () => go(Number(slider.value)));
     const line = element("div", "course-chain", root);
     line.setAttribute("role", "status");
     const frame = element("div", "course-graph-frame", root);
@@ -94,6 +130,8 @@ export default {
       const nodes = model.get("nodes"), order = model.get("order"), lines = model.get("lines");
       const k = Math.max(0, Math.min(model.get("step"), order.length));
       line.textContent = lines[k] || "";
+      slider.value = String(k);
+      readout.textContent = `${k} of ${order.length}`;
       if (!boxes.length) return;
       const known = new Set(order.slice(0, k)), hot = k ? order[k - 1] : -1;
       nodes.forEach((n, i) => {
@@ -113,6 +151,6 @@ export default {
     width = Math.floor(frame.clientWidth);
     build();
     show();
-    return stop;
+    return () => { stopPlaying(); stop(); };
   },
 };
