@@ -304,6 +304,8 @@ def test_training_playground_in_jupyterlab(page, lab):
             arg=f"{box} .course-status",
         )
         assert smallest_text_px(page, box) >= 11
+        serious = run_axe(page, box)
+        assert not serious, [(v["id"], v["help"], len(v["nodes"])) for v in serious]
         assert_no_tracebacks_or_errors(page)
 
 
@@ -528,5 +530,20 @@ def test_narrow_window_keeps_text_legible(browser, lab):
                 }"""
             )
             assert sizes[1] <= sizes[0] + 1, f"a chart is wider than the notebook: {sizes}"
+            # the longest status (a divergence, with a note) wraps: nothing is cut
+            handle = page.locator(".course-playground .course-lr .noUi-handle").first
+            handle.focus()
+            handle.press("End")
+            page.wait_for_function(
+                "sel => /Note:/.test(document.querySelector(sel).textContent)",
+                arg=".course-playground .course-status",
+            )
+            cut = page.evaluate(
+                """() => [...document.querySelectorAll('.course-playground .course-status *')]
+                    .filter(e => e.scrollWidth > e.clientWidth + 1
+                                 || e.scrollHeight > e.clientHeight + 1)
+                    .length"""
+            )
+            assert cut == 0, "the status line is cut"
     finally:
         context.close()

@@ -190,7 +190,22 @@ export default {
       });
     }
 
+    function nameSliders() {
+      // ipywidgets 8.1 gives a slider's handle (role slider) no accessible name: lend it the
+      // slider's visible description, so screen readers say "learning rate", not "slider"
+      const box = el.closest(".course-playground");
+      if (!box) return;
+      for (const slider of box.querySelectorAll(".widget-slider")) {
+        const label = slider.querySelector(".widget-label");
+        const handle = slider.querySelector("[role=slider]");
+        if (label && handle && !handle.hasAttribute("aria-label")) {
+          handle.setAttribute("aria-label", label.textContent.trim());
+        }
+      }
+    }
+
     function draw() {
+      nameSliders();
       const all = floats(model.get("data"));
       COLUMNS = model.get("columns");
       const epochs = model.get("epochs"), divergedAt = model.get("diverged_at");
