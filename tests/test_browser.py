@@ -547,3 +547,22 @@ def test_narrow_window_keeps_text_legible(browser, lab):
             assert cut == 0, "the status line is cut"
     finally:
         context.close()
+
+
+def test_make_lab_starts_without_the_news_pop_up(browser, tmp_path):
+    """A server set up as `make lab` sets it up (the news extension on): no news question."""
+    root = tmp_path / "root"
+    (root / "notebooks").mkdir(parents=True)
+    shutil.copy(REPO / "notebooks" / "00_start_here.ipynb", root / "notebooks")
+    with LabServer(root, tmp_path, pythonpath=REPO, like_make_lab=True) as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        try:
+            page.goto(server.url(f"lab/tree/notebooks/00_start_here.ipynb?token={server.token}"))
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+            page.wait_for_timeout(5000)  # the question, when asked, comes within a second or two
+            asked = page.get_by_text(re.compile("official Jupyter news|news", re.I)).count()
+            assert asked == 0, "JupyterLab asked about news"
+            assert page.locator(".jp-Dialog").count() == 0
+            assert not is_dirty(page), "opening the notebook marked it modified"
+        finally:
+            page.close()
