@@ -11,6 +11,11 @@ LINT_PATHS := course_lib tests bench tools workshop $(NOTEBOOK_DIRS)
 JOBS ?= 2
 HUB_STAMP := $(VENV)/.workshop-installed
 
+# No news pop-up, widget pictures saved with the notebook (labsettings/overrides.json), and
+# notebooks that open unmodified (course_lib/lab_contents.py). The browser test uses the same.
+LAB_SETTINGS := --LabApp.app_settings_dir=$(CURDIR)/labsettings \
+	--ServerApp.contents_manager_class=course_lib.lab_contents.CourseContentsManager
+
 .PHONY: lab test lint unit bench install clean hub wheelhouse
 
 $(STAMP): requirements.txt pyproject.toml
@@ -40,7 +45,8 @@ wheelhouse: $(STAMP)
 # (--allow-root only when run as root, as in a container or a workshop image)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) \
-		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb \
+		$(LAB_SETTINGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)

@@ -810,6 +810,12 @@ def _nb07():
     return q1, q2
 
 
+def _nb09():
+    from course_lib.checks_playground2d import questions_09  # its own module: it imports this one
+
+    return questions_09()
+
+
 NOTEBOOKS: dict[str, Callable[[], tuple[Question, ...]]] = {
     "00": _nb00,
     "01": _nb01,
@@ -819,11 +825,12 @@ NOTEBOOKS: dict[str, Callable[[], tuple[Question, ...]]] = {
     "05": _nb05,
     "06": _nb06,
     "07": _nb07,
+    "09": _nb09,
 }
 
 
 def questions(notebook: str) -> QuestionSet:
-    """The self-check questions of ``notebook`` ('00' to '07'), in order."""
+    """The self-check questions of ``notebook`` ('00' to '09'), in order."""
     key = str(notebook).zfill(2)[:2]
     if key not in NOTEBOOKS:
         raise ValueError(f"notebook must be one of {', '.join(NOTEBOOKS)}; got {notebook!r}")

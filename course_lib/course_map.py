@@ -4,7 +4,7 @@ One source for notebook 00's overview, ``docs/COURSE_MAP.md`` and the tests
 that check every notebook's title and time against it.
 
 >>> [n.number for n in COURSE]
-['00', '01', '02', '03', '04', '05', '06', '07']
+['00', '01', '02', '03', '04', '05', '06', '07', '09']
 >>> total_minutes() == sum(n.minutes for n in COURSE)
 True
 """
@@ -84,6 +84,14 @@ COURSE = (
         "From one example to a data set",
         "Manual backprop and PyTorch on a generated 2-D data set: mini-batches become full "
         "batches, decision boundaries side by side, the time each took.",
+        35,
+    ),
+    Notebook(
+        "09_playground_2d.ipynb",
+        "Data playground",
+        "A playground in the browser on five 2-D data sets: features, hidden layers, "
+        "activation, learning rate, batch size, L2; guided experiments: XOR, spiral, "
+        "overfitting, regularisation, a learning rate too large.",
         35,
     ),
 )

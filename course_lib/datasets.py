@@ -18,7 +18,16 @@ import numpy as np
 
 from course_lib._validate import choice, count
 
-__all__ = ["two_moons", "circles", "spirals", "xor", "DATASETS", "make_dataset"]
+__all__ = [
+    "two_moons",
+    "circles",
+    "spirals",
+    "xor",
+    "gaussians",
+    "DATASETS",
+    "make_dataset",
+    "train_test_split",
+]
 
 
 def _check(n, noise, seed) -> tuple[int, float, np.random.Generator]:
@@ -106,7 +115,40 @@ def xor(n: int = 200, noise: float = 0.0, seed: int = 0):
     return X, y
 
 
-DATASETS = {"moons": two_moons, "circles": circles, "spirals": spirals, "xor": xor}
+def gaussians(n: int = 200, noise: float = 0.3, seed: int = 0):
+    """Two round clouds: class 0 around (-1, -1), class 1 around (1, 1); ``noise`` is their
+    standard deviation (at 0 every point sits on its centre)."""
+    n, noise, rng = _check(n, noise, seed)
+    n0, n1 = _split(n)
+    centres = [(np.full((n0, 2), -1.0), 0), (np.full((n1, 2), 1.0), 1)]
+    return _finish(centres, rng, noise)
+
+
+def train_test_split(X, y, test_ratio: float = 0.5, seed: int = 0):
+    """``(X_train, y_train, X_test, y_test)``: a seeded shuffle, ``test_ratio`` of it held out.
+
+    >>> X, y = xor(n=10, seed=0)
+    >>> [len(part) for part in train_test_split(X, y, test_ratio=0.3)]
+    [7, 7, 3, 3]
+    """
+    test_ratio = float(test_ratio)
+    if not 0.0 <= test_ratio < 1.0:
+        raise ValueError(f"test_ratio must be in [0, 1), the share held out, got {test_ratio!r}")
+    order = np.random.default_rng(count("seed", seed)).permutation(len(X))
+    n_test = int(round(test_ratio * len(X)))
+    if len(X) - n_test < 1:
+        raise ValueError(f"test_ratio {test_ratio} leaves no training point of {len(X)}")
+    test, train = order[:n_test], order[n_test:]
+    return X[train], y[train], X[test], y[test]
+
+
+DATASETS = {
+    "circles": circles,
+    "xor": xor,
+    "gaussians": gaussians,
+    "spirals": spirals,
+    "moons": two_moons,
+}
 
 
 def make_dataset(name: str, **kwargs):

@@ -28,6 +28,7 @@ PACKAGES = {
     "torch": "notebooks 05 and 07 (PyTorch)",
     "ipywidgets": "the sliders in notebooks 04 and 06",
     "jupyterlab_widgets": "lets JupyterLab draw those sliders",
+    "anywidget": "draws the playgrounds and the stepper in the browser",
     "jupyterlab": "the notebook interface itself",
     "ipykernel": "the Python kernel the notebooks run in",
 }

@@ -35,6 +35,7 @@ ACTIVATIONS = {
     "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: z > 0),
     "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
     "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),
+    "linear": (lambda z: z, lambda z, a: np.ones_like(z)),  # no non-linearity: a straight line
 }
 
 
@@ -65,7 +66,7 @@ class MLP:
     """A multilayer perceptron with manual backprop.
 
     ``MLP([2, 2, 1])`` is the article's shape. ``activation`` is the hidden
-    layers' ('relu', 'tanh' or 'sigmoid'); the output is linear. Pass
+    layers' ('relu', 'tanh', 'sigmoid' or 'linear'); the output is linear. Pass
     ``params`` (``{"W1": ..., "b1": ..., ...}``) or let ``init`` and
     ``rng`` draw them (default: Xavier uniform, seed 0).
     """

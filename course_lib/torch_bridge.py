@@ -32,7 +32,9 @@ def to_torch(net, dtype: str = "float64"):
     from torch import nn
 
     tdtype = _torch_dtype(dtype)
-    act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[net.activation]
+    act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}[
+        net.activation
+    ]
     layers = []
     for i, (n_in, n_out) in enumerate(zip(net.sizes[:-1], net.sizes[1:], strict=True), start=1):
         linear = nn.Linear(n_in, n_out, dtype=tdtype)

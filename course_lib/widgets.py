@@ -1,10 +1,10 @@
 """Sliders that answer at once: the training playground and the backward-pass stepper.
 
 Each widget is a small controller class (``Playground``, ``Stepper``) that
-owns its controls, one matplotlib figure drawn with Agg and shown as a PNG
-in an ``Image`` inside a fixed-height ``Output``, and an ``update`` method
-that changes the figure's artists in place and draws once. The classes work
-without a kernel, so tests can set a control and look at the result.
+owns its controls (ipywidgets) and a view drawn in the browser
+(``course_lib.views``): the kernel sends numbers, the browser draws them.
+The classes work without a browser, so tests can set a control and look at
+what the view was sent.
 
 >>> pg = Playground()
 >>> pg.controls["lr"].value, pg.controls["init"].value, pg.controls["epochs"].value
@@ -18,17 +18,11 @@ without a kernel, so tests can set a control and look at the result.
 
 from __future__ import annotations
 
-import html
-import io
 import math
 import time
 
 import ipywidgets as widgets
 import numpy as np
-import PIL.Image
-from matplotlib import ticker
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from course_lib import plotting
 from course_lib._validate import choice, finite_array
@@ -36,6 +30,7 @@ from course_lib.article import ARTICLE
 from course_lib.init import layer_sizes
 from course_lib.mlp import ACTIVATIONS, MLP
 from course_lib.value import Value
+from course_lib.views import GraphView, LineCharts
 
 __all__ = [
     "Playground",
@@ -59,97 +54,6 @@ INIT_CHOICES = (
 )
 _SEEDLESS = ("article", "zeros", "constant")
 _LR_MIN, _LR_MAX = 1e-3, 3.0
-_DPI = 80
-_GRAPH_DPI = 96  # the stepper's graph: small text, so a little more resolution
-
-
-class _Frames:
-    """Renders a figure again and again, cheaply: the static part is drawn once.
-
-    The figure is drawn once without the ``dynamic`` artists and kept as a
-    background; each frame restores it, draws only the dynamic artists (in
-    the order given) and encodes a PNG. No new figure, no re-layout. The
-    background is drawn again only when ``key()`` changes (the x limits,
-    say, whose tick labels are part of it).
-    """
-
-    def __init__(self, figure: Figure, dynamic, key=lambda: None):
-        self.figure, self.dynamic, self.key = figure, list(dynamic), key
-        self._background, self._key = None, None
-        FigureCanvasAgg(figure)
-
-    def png(self, changed=None) -> bytes:
-        """The current picture as PNG bytes.
-
-        ``changed`` (optional) lists the only dynamic artists that changed since the
-        last frame: then just their patches of the picture are redrawn.
-        """
-        canvas = self.figure.canvas
-        fresh = self._background is None or self.key() != self._key
-        if fresh:
-            shown = [a.get_visible() for a in self.dynamic]
-            for artist in self.dynamic:
-                artist.set_visible(False)
-            canvas.draw()
-            self._background, self._key = canvas.copy_from_bbox(self.figure.bbox), self.key()
-            for artist, visible in zip(self.dynamic, shown, strict=True):
-                artist.set_visible(visible)
-        renderer = canvas.get_renderer()
-        if changed is None or fresh:
-            canvas.restore_region(self._background)
-            for artist in self.dynamic:
-                artist.draw(renderer)
-        else:
-            self._patch(list(changed), renderer)
-        width, height = canvas.get_width_height()
-        buffer = io.BytesIO()
-        PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)\
-            .save(buffer, format="png", compress_level=1)  # fmt: skip
-        return buffer.getvalue()
-
-    def _patch(self, changed, renderer) -> None:
-        """Restore the background under ``changed`` and draw those artists again.
-
-        For artists that keep their place and overlap no other dynamic artist (the
-        stepper's node boxes, each with its text inside).
-        """
-        canvas, ids = self.figure.canvas, {id(a) for a in changed}
-        height = canvas.get_width_height()[1]
-        origin = self._background.get_extents()[:2]  # the region stays where it was
-        for artist in changed:
-            box = artist.get_window_extent(renderer).padded(4)
-            top, bottom = height - box.y1, height - box.y0  # Agg's regions count from the top
-            canvas.restore_region(self._background, bbox=(box.x0, top, box.x1, bottom), xy=origin)
-        for artist in self.dynamic:  # in their order, so a text lands on its box
-            if id(artist) in ids:
-                artist.draw(renderer)
-
-
-def _framed(image: widgets.Image, height_px: int, css_class: str) -> widgets.Output:
-    """An Output of fixed height that shows ``image`` (no kernel needed to fill it)."""
-    out = widgets.Output(layout=widgets.Layout(height=f"{height_px}px", overflow="hidden"))
-    out.add_class(css_class)
-    out.outputs = (
-        {
-            "output_type": "display_data",
-            "data": {
-                "text/plain": "(figure)",
-                "application/vnd.jupyter.widget-view+json": {
-                    "version_major": 2,
-                    "version_minor": 0,
-                    "model_id": image.model_id,
-                },
-            },
-            "metadata": {},
-        },
-    )
-    return out
-
-
-def _safe(values, low=-1e300, high=1e300):
-    """Values for plotting: NaN where not finite, clipped where matplotlib would overflow."""
-    v = np.asarray(values, dtype=np.float64)
-    return np.clip(np.where(np.isfinite(v), v, np.nan), low, high)
 
 
 # --- the training playground ------------------------------------------------------------------
@@ -159,12 +63,13 @@ class Playground:
     """Train an MLP on ``(x, y)`` and watch it: loss, prediction, parameters, a status line.
 
     ``controls`` holds the widgets ('lr', 'init', 'seed', 'epochs', 'reset');
-    changing any of them retrains from scratch and redraws ``figure`` in
-    place. ``widget`` is what a notebook displays. After each update:
-    ``net`` (trained), ``history``, ``losses`` (loss after 0, 1, ... updates),
-    ``predictions`` (one row per update, one column per sample),
-    ``trajectories`` (one row per update, one column per parameter),
-    ``status`` (one line) and ``timings`` (seconds per update, drawing included).
+    changing any of them retrains from scratch and sends the new curves to
+    ``view``, which the browser draws. ``widget`` is what a notebook
+    displays. After each update: ``net`` (trained), ``history``, ``losses``
+    (loss after 0, 1, ... updates), ``predictions`` (one row per update, one
+    column per sample), ``trajectories`` (one row per update, one column per
+    parameter), ``status`` (one line, then any notes after ". Note: ") and
+    ``timings`` (seconds per update, sending included).
     """
 
     def __init__(self, x=None, y=None, sizes=(2, 2, 1), activation="relu", *, loss="mse"):
@@ -202,21 +107,16 @@ class Playground:
             "epochs": 50,
         }
         self.controls = self._make_controls()
-        # two lines of fixed height (the status, then any notes), so nothing below jumps
-        self.status_line = widgets.HTML(layout=widgets.Layout(height="3.2em", overflow="hidden"))
-        self.status_line.add_class("course-status")
-        self.figure, self._artists = self._make_figure()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
-        self.image.add_class("course-figure")
-        height = int(self.figure.get_figheight() * _DPI) + 8
-        self.output = _framed(self.image, height, "course-output")
+        self.n_shown = min(len(self.x), 4)  # predictions drawn: the first four samples
+        self.view = LineCharts(panels=self._panels())
+        self.view.add_class("course-output")
         c = self.controls
+        wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         self.widget = widgets.VBox(
             [
-                widgets.HBox([c["lr"], c["epochs"]]),
-                widgets.HBox([c["init"], c["seed"], c["reset"]]),
-                self.status_line,
-                self.output,
+                widgets.HBox([c["lr"], c["epochs"]], layout=wrap),
+                widgets.HBox([c["init"], c["seed"], c["reset"]], layout=wrap),
+                self.view,
             ]
         )
         self.widget.add_class("course-playground")
@@ -240,7 +140,7 @@ class Playground:
             readout_format=".3g",
             continuous_update=True,
             style=style,
-            layout=widgets.Layout(width="420px"),
+            layout=widgets.Layout(width="420px", max_width="100%"),
         )
         options = [o for o in INIT_CHOICES if o[1] != "article" or self.sizes == [2, 2, 1]]
         init = widgets.Dropdown(
@@ -252,7 +152,8 @@ class Playground:
         )  # fmt: skip
         epochs = widgets.IntSlider(
             value=self.defaults["epochs"], min=1, max=1000, description="epochs",
-            continuous_update=True, style=style, layout=widgets.Layout(width="380px"),
+            continuous_update=True, style=style,
+            layout=widgets.Layout(width="380px", max_width="100%"),
         )  # fmt: skip
         reset = widgets.Button(description="reset", icon="undo", tooltip="back to the article")
         controls = {"lr": lr, "init": init, "seed": seed, "epochs": epochs, "reset": reset}
@@ -274,57 +175,60 @@ class Playground:
             self._holding = False
         self.update()
 
-    # the figure: made once, then only its artists' data change
+    # the picture: fixed panels; each update sends their rows of numbers
 
-    def _make_figure(self):
-        fig = Figure(figsize=(11.5, 3.3), dpi=_DPI)
-        fig.subplots_adjust(left=0.075, right=0.885, bottom=0.16, top=0.9, wspace=0.36)
-        ax_loss, ax_pred, ax_par = fig.subplots(1, 3)
+    def _panels(self) -> list[dict]:
+        """The three charts and their series; ``row`` indexes the rows that ``_rows`` sends."""
         colours = plotting.PALETTE
-        a = {"axes": (ax_loss, ax_pred, ax_par)}
-        (a["loss"],) = ax_loss.plot([], [], color=colours[4], lw=1.8)
-        n_show = min(len(self.x), 4)
-        a["pred"], a["target"] = [], []
-        for k in range(n_show):
-            colour = colours[[0, 4, 2, 5][k]]
-            a["pred"] += ax_pred.plot([], [], color=colour, lw=1.8)
-            a["target"] += ax_pred.plot([], [], color=colour, lw=1.2, ls="--")
-        a["params"] = []
-        for k, name in enumerate(self.names[:16]):
-            a["params"] += ax_par.plot([], [], lw=1.3, color=colours[k % 7],
-                                       ls=["-", "--", ":"][k // 7 % 3], label=name)  # fmt: skip
-        fig.legend(handles=a["params"], fontsize=7, loc="upper left", frameon=False,
-                   bbox_to_anchor=(0.89, 0.92))  # fmt: skip
-        titles = [
-            f"loss ({self.loss_name})",
-            "prediction (solid), target (dashed)",
-            "parameters" if len(self.names) <= 16 else "parameters (the first 16)",
+        k = self.n_shown
+        pred = [
+            {"label": f"ŷ sample {i + 1}", "colour": colours[[0, 4, 2, 5][i]], "row": 1 + i}
+            for i in range(k)
         ]
-        a["diverged"] = []
-        xlabels = ["epoch (updates done)", "epoch", "epoch"]
-        ylabels = ["loss", "ŷ", "value"]
-        for ax, title, xlabel, ylabel in zip(a["axes"], titles, xlabels, ylabels, strict=True):
-            # Titles and labels are figure texts: drawn once, into the static background.
-            box = ax.get_position()
-            fig.text((box.x0 + box.x1) / 2, box.y1 + 0.02, title, ha="center", fontsize=10)
-            fig.text((box.x0 + box.x1) / 2, 0.02, xlabel, ha="center", fontsize=9)
-            fig.text(box.x0 - 0.052, (box.y0 + box.y1) / 2, ylabel, rotation=90, fontsize=9,
-                     ha="center", va="center")  # fmt: skip
-            ax.tick_params(labelsize=8)
-            ax.xaxis.set_major_locator(ticker.MaxNLocator(5, integer=True, steps=[1, 2, 5, 10]))
-            ax.yaxis.set_major_locator(ticker.MaxNLocator(5))
-            ax.grid(True, alpha=0.3)
-            ax.set_autoscale_on(False)  # limits come from plotting.finite_limits
-            a["diverged"].append(ax.axvline(0, color=plotting.OKABE_ITO["vermillion"], ls="--",
-                                            lw=1.2, visible=False))  # fmt: skip
-        # Redrawn per update: each y axis (below) and the lines. The rest, x axes included, is
-        # background, drawn again only when the x limits change (a new number of epochs).
-        axes = a["axes"]
-        dynamic = [ax.yaxis for ax in axes] + [line for ax in axes for line in ax.lines]
-        self._frames = _Frames(fig, dynamic, key=lambda: tuple(ax.get_xlim() for ax in axes))
-        return fig, a
+        target = [
+            {
+                "label": f"target {i + 1}",
+                "colour": colours[[0, 4, 2, 5][i]],
+                "row": 1 + k + i,
+                "dash": [6, 4],
+                "width": 1.3,
+            }  # fmt: skip
+            for i in range(k)
+        ]
+        params = [
+            {
+                "label": name,
+                "colour": colours[i % 7],
+                "row": 1 + 2 * k + i,
+                "width": 1.4,
+                "dash": [[], [6, 4], [2, 3]][i // 7 % 3],
+            }  # fmt: skip
+            for i, name in enumerate(self.names[:16])
+        ]
+        loss_series = [{"label": "loss", "colour": colours[4], "row": 0}]
+        return [
+            {"title": f"loss ({self.loss_name})", "xlabel": "epoch (updates done)",
+             "ylabel": "loss", "scale": "loss", "series": loss_series},
+            {"title": "prediction (solid), target (dashed)", "xlabel": "epoch", "ylabel": "ŷ",
+             "scale": "value", "series": pred + target},
+            {"title": "parameters" if len(self.names) <= 16 else "parameters (the first 16)",
+             "xlabel": "epoch", "ylabel": "value", "scale": "value", "series": params,
+             "legend": True},
+        ]  # fmt: skip
 
-    # one update: train, then change the artists and draw once
+    def _rows(self) -> np.ndarray:
+        """What the view draws: loss, predictions, targets, parameters; one row each, one
+        column per update (non-finite values stay: the browser marks them as overflowed)."""
+        k, columns = self.n_shown, len(self.losses)
+        targets = np.repeat(self.y[:k, :1], columns, axis=1)
+        return np.vstack([
+            self.losses[None, :],
+            self.predictions[:, :k].T,
+            targets,
+            self.trajectories[:, : len(self.names[:16])].T,
+        ])  # fmt: skip
+
+    # one update: train, then send the numbers
 
     def _train(self):
         c = self.controls
@@ -385,101 +289,25 @@ class Playground:
         return line + "".join(f". Note: {n}" if i == 0 else f"; {n}" for i, n in enumerate(notes))
 
     def update(self) -> None:
-        """Retrain with the controls' values and redraw the figure in place (never raises)."""
+        """Retrain with the controls' values and send the new picture (never raises)."""
         start = time.perf_counter()
         try:
             with np.errstate(all="ignore"):  # inf and NaN are expected here, and handled
                 self._train()
-                self._redraw()
+                rows = self._rows()
         except Exception as exc:  # a learner never sees a traceback; the status says what failed
-            self.status = f"could not train with these settings: {exc}"
-        try:
-            png = self._frames.png()
-        except Exception as exc:
-            png, self.status = None, f"could not draw the figure: {exc}"
-        if png is not None:  # picture and status leave together, so they never disagree
-            self.image.value = png
-        self.status_line.value = _status_html(self.status)
+            self.status, rows = f"could not train with these settings: {exc}", None
+        main, _, notes = self.status.partition(". Note: ")
+        with self.view.hold_sync():  # picture and status leave in one message, so they agree
+            if rows is not None:
+                self.view.columns = rows.shape[1]
+                self.view.data = np.ascontiguousarray(rows, dtype="<f8").tobytes()
+                self.view.epochs = int(self.controls["epochs"].value)
+                self.view.diverged_at = len(self.losses) - 1 if self.history.diverged else -1
+            self.view.status = main
+            self.view.note = f"Note: {notes}" if notes else ""
         self.controls["seed"].disabled = self.controls["init"].value in _SEEDLESS
         self.timings.append(time.perf_counter() - start)
-
-    def _redraw(self):
-        a = self._artists
-        ax_loss, ax_pred, ax_par = a["axes"]
-        epochs = np.arange(len(self.losses))
-        last = max(len(epochs) - 1, 1)
-        span = (-0.02 * last, 1.02 * last)
-        positive = self.losses[np.isfinite(self.losses) & (self.losses > 0)]
-        log = positive.size > 1 and np.log10(positive.max()) - np.log10(positive.min()) > 2
-        shown = _safe(self.losses)
-        if log:  # a loss of exactly 0 has no place on a log axis: left out
-            shown = np.clip(np.where(shown > 0, shown, np.nan), 1e-200, 1e200)
-        a["loss"].set_data(epochs, shown)
-        _set_scale(ax_loss, "log" if log else "linear")
-        ax_loss.set_ylim(*plotting.finite_limits(shown, log=log))
-        steps = np.arange(len(self.predictions))
-        n_pred = len(a["pred"])
-        pred = _safe(self.predictions[:, :n_pred], -1e200, 1e200)
-        for k, (line, target) in enumerate(zip(a["pred"], a["target"], strict=True)):
-            line.set_data(steps, pred[:, k])
-            target.set_data(span, [self.y[k, 0]] * 2)
-        _fit(ax_pred, np.concatenate([pred.ravel(), self.y[:n_pred, 0]]))
-        traj = _safe(self.trajectories[:, : len(a["params"])], -1e200, 1e200)
-        for k, line in enumerate(a["params"]):
-            line.set_data(steps, traj[:, k])
-        _fit(ax_par, traj)
-        for ax in a["axes"]:
-            ax.set_xlim(*span)
-        for marker in a["diverged"]:
-            marker.set_visible(self.history.diverged)
-            marker.set_xdata([len(self.losses) - 1] * 2)
-
-
-def _status_html(status: str) -> str:
-    """The status as two lines of fixed height: the result, then any note (cut with ...)."""
-    main, _, notes = status.partition(". Note: ")
-    style = "line-height: 1.45; white-space: nowrap; overflow: hidden; text-overflow: ellipsis"
-    text = f"<div style='{style}'><b>{html.escape(main)}</b></div>"
-    if notes:
-        notes = html.escape(f"Note: {notes}", quote=True)
-        text += f"<div style='{style}' title='{notes}'>{notes}</div>"
-    return text
-
-
-def _set_scale(ax, scale: str) -> None:
-    """Switch the y scale (only when it changes: that rebuilds the axis) with few ticks."""
-    if ax.get_yscale() == scale:
-        return
-    if scale == "symlog":
-        ax.set_yscale("symlog", linthresh=1.0)
-    else:
-        ax.set_yscale(scale)
-    if scale == "log":
-        ax.yaxis.set_major_locator(ticker.LogLocator(numticks=6))
-    elif scale == "linear":
-        ax.yaxis.set_major_locator(ticker.MaxNLocator(5))
-    ax.yaxis.set_minor_locator(ticker.NullLocator())  # fewer ticks, faster frames
-
-
-def _symlog_ticks(lo: float, hi: float) -> list[float]:
-    """About seven ticks for a symmetric-log axis: 0 and a few powers of ten each side."""
-    top = math.ceil(math.log10(max(abs(lo), abs(hi), 10.0)))
-    powers = sorted({int(k) for k in np.linspace(0, top, 4).round()})
-    if top >= 6:
-        powers = powers[1:]  # +-1 would crowd 0 when the axis spans many decades
-    ticks = [-(10.0**k) for k in reversed(powers)] + [0.0] + [10.0**k for k in powers]
-    return [t for t in ticks if lo <= t <= hi]
-
-
-def _fit(ax, values) -> None:
-    """Finite y limits around ``values``; symmetric-log when they run into the thousands."""
-    v = np.asarray(values, dtype=np.float64)
-    big = bool(np.isfinite(v).any()) and float(np.nanmax(np.abs(v))) > 1e3
-    _set_scale(ax, "symlog" if big else "linear")
-    lo, hi = plotting.finite_limits(v, pad=0.08 if big else 0.05)
-    if big:
-        ax.yaxis.set_major_locator(ticker.FixedLocator(_symlog_ticks(lo, hi)))
-    ax.set_ylim(lo, hi)
 
 
 def training_playground(x=None, y=None, sizes=(2, 2, 1), activation="relu", *, loss="mse"):
@@ -521,8 +349,10 @@ class Stepper:
 
     Step 0 is before the backward pass; step k has finished the k-th node in
     reverse topological order: its gradient is known and ``chain`` shows the
-    chain-rule product that gave it. ``controls`` holds 'step' (a slider)
-    and 'play'; ``figure`` is the graph, the current node highlighted.
+    chain-rule product that gave it. ``view`` draws the graph in the browser
+    with its own Play button and step slider, so a step never waits for the
+    kernel; ``show(k)`` sets the step from Python, and ``step`` and
+    ``chain_text`` follow the browser.
     """
 
     def __init__(self, root: Value | None = None, *, interval_ms: int = 900):
@@ -547,29 +377,29 @@ class Stepper:
                 self.consumers[id(parent)].append(node)
         self._names: dict[int, str] = {}
         n = len(nodes)
-        step = widgets.IntSlider(value=0, min=0, max=n, description="step", continuous_update=True)
-        play = widgets.Play(value=0, min=0, max=n, step=1, interval=interval_ms, description="play")
-        widgets.jslink((play, "value"), (step, "value"))
-        step.add_class("course-step")
-        play.add_class("course-play")
-        self.controls = {"step": step, "play": play}
-        self.chain_line = widgets.HTML()
-        self.chain_line.add_class("course-chain")
-        self.figure = Figure(dpi=_GRAPH_DPI)
-        ax = self.figure.add_axes((0, 0, 1, 1))
-        _, self._artists = plotting._draw_graph(root, ax, pending={id(v) for v in nodes})
-        w, h = ax.get_xlim(), ax.get_ylim()
-        self.figure.set_size_inches(w[1] - w[0], h[1] - h[0])
-        self._frames = _Frames(self.figure, [a for pair in self._artists.values() for a in pair])
-        # shrinks to the notebook's width when narrower than the figure
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
-        self.image.add_class("course-figure")
-        height = int(self.figure.get_figheight() * _GRAPH_DPI) + 8
-        self.output = _framed(self.image, height, "course-output")
-        self.widget = widgets.VBox([widgets.HBox([play, step]), self.chain_line, self.output])
+        index = {id(node): i for i, node in enumerate(nodes)}
+        self.view = GraphView(
+            nodes=[
+                {
+                    "label": node.label or "·",
+                    "op": plotting._op_symbol(node.op) if node.parents else "",
+                    "data": f"{node.data:.4g}",
+                    "grad": f"{node.grad:.4g}",
+                    "col": column[id(node)],
+                    "row": row[id(node)],
+                    "kind": "root" if node is root else "node" if node.parents else "leaf",
+                    "parents": [index[id(p)] for p in node.parents],
+                }
+                for node in nodes
+            ],
+            order=[index[id(node)] for node in self.order],
+            lines=[self._line(k) for k in range(n + 1)],
+            interval_ms=interval_ms,
+        )
+        self.view.add_class("course-output")
+        self.widget = widgets.VBox([self.view])
         self.widget.add_class("course-stepper")
-        self.timings, self._drawn = [], {}
-        step.observe(lambda change: self.show(change["new"]), names="value")
+        self.view.observe(lambda change: self._follow(change["new"]), names="step")
         self.show(0)
 
     def terms(self, k: int) -> list[tuple[Value, float, float]]:
@@ -596,43 +426,29 @@ class Stepper:
         total = math.fsum(g * d for g, d in factors)
         return f"d{root}/d{name} = {symbols} = {numbers} = {total:.4g}"
 
-    def show(self, k: int) -> None:
-        """Draw step ``k``: gradients known so far, node k highlighted, its chain-rule line."""
-        start = time.perf_counter()
-        k = int(min(max(k, 0), len(self.order)))
-        self.step = k
-        known = {id(v) for v in self.order[:k]}
-        current = id(self.order[k - 1]) if k else None
-        changed = []
-        for node in self.order:
-            box, text = self._artists[id(node)]
-            label = plotting._node_text(node, True, pending=id(node) not in known)
-            hot = id(node) == current
-            if self._drawn.get(id(node)) == (label, hot):
-                continue
-            self._drawn[id(node)] = (label, hot)
-            changed += [box, text]
-            text.set_text(label)
-            box.set_facecolor(plotting._HIGHLIGHT_FILL if hot else self._fill(node))
-            box.set_edgecolor(plotting.OKABE_ITO["vermillion"] if hot else "#555555")
-            box.set_linewidth(2.6 if hot else 0.9)
+    def _line(self, k: int) -> str:
         if k == 0:
-            line = (
+            return (
                 f"step 0 of {len(self.order)}: the forward pass is done, no gradient is known yet. "
                 "Press play or move the slider."
             )
-        else:
-            line = f"step {k} of {len(self.order)}: {self.chain(k)}"
-        self.chain_text = line
-        # only the nodes that changed are drawn again; the picture, then its line
-        self.image.value = self._frames.png(changed=changed)
-        self.chain_line.value = f"<code>{html.escape(line)}</code>"
-        self.timings.append(time.perf_counter() - start)
+        return f"step {k} of {len(self.order)}: {self.chain(k)}"
 
-    def _fill(self, node):
-        if node is self.root:
-            return plotting._ROOT_FILL
-        return plotting._NODE_FILL if node.parents else plotting._LEAF_FILL
+    def known(self, k: int | None = None) -> list[str]:
+        """Labels of the nodes whose gradient the view shows at step ``k`` (default: now)."""
+        k = self.step if k is None else k
+        return [self.view.nodes[i]["label"] for i in self.view.order[:k]]
+
+    def show(self, k: int) -> None:
+        """Step ``k``: gradients known so far, node k highlighted, its chain-rule line."""
+        k = int(min(max(k, 0), len(self.order)))
+        self.view.step = k
+        self._follow(k)
+
+    def _follow(self, k: int) -> None:
+        """The step changed (in the browser, which has drawn it already): keep up."""
+        self.step = int(k)
+        self.chain_text = self.view.lines[self.step]
 
 
 def backward_stepper(root: Value | None = None, *, interval_ms: int = 900):

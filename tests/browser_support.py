@@ -22,6 +22,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -57,12 +59,15 @@ class LabServer:
 
     def __init__(
         self, root_dir: Path, scratch: Path, *, pythonpath: Path | None = None,
-        start_timeout: float = 90.0,
+        start_timeout: float = 90.0, like_make_lab: bool = False,
     ):  # fmt: skip
         self.root_dir, self.scratch = Path(root_dir), Path(scratch)
         self.pythonpath = pythonpath  # the only PYTHONPATH the server and kernels see
         self.port, self.token = free_port(), secrets.token_hex(24)
         self.start_timeout = start_timeout
+        # like_make_lab: the news extension stays on, held back only by labsettings/, as in
+        # `make lab` (to test that no news pop-up shows)
+        self.like_make_lab = like_make_lab
         self.log_path = self.scratch / "jupyterlab.log"
         self.process: subprocess.Popen | None = None
 
@@ -83,9 +88,8 @@ class LabServer:
             path.mkdir(parents=True, exist_ok=True)
         labconfig = dirs["JUPYTER_CONFIG_DIR"] / "labconfig"
         labconfig.mkdir(exist_ok=True)
-        (labconfig / "page_config.json").write_text(
-            json.dumps({"disabledExtensions": DISABLED_EXTENSIONS})
-        )
+        disabled = {} if self.like_make_lab else DISABLED_EXTENSIONS
+        (labconfig / "page_config.json").write_text(json.dumps({"disabledExtensions": disabled}))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "IPYTHON"))}
         env.update({k: str(v) for k, v in dirs.items()})
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -105,7 +109,10 @@ class LabServer:
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root_dir}",
-            "--LabApp.news_url=",
+            *([] if self.like_make_lab else ["--LabApp.news_url="]),
+            # as `make lab`: no news pop-up, widget state saved, notebooks open unmodified
+            f"--LabApp.app_settings_dir={REPO / 'labsettings'}",
+            "--ServerApp.contents_manager_class=course_lib.lab_contents.CourseContentsManager",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]  # fmt: skip
         if hasattr(os, "geteuid") and os.geteuid() == 0:

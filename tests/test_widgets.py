@@ -10,12 +10,10 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.colors import to_hex
 
 from course_lib import widgets as W
 from course_lib.graphs import article_graph, by_label, graph_example
 from course_lib.init import SCHEMES, initialise
-from course_lib.plotting import OKABE_ITO
 from course_lib.value import Value
 from course_lib.widgets import Playground, Stepper, backward_stepper, training_playground
 
@@ -53,8 +51,13 @@ def reference_losses(params, lr, epochs):
     return np.array(losses)
 
 
-def _finite_limits(pg):
-    return all(math.isfinite(v) for ax in pg.figure.axes for v in ax.get_xlim() + ax.get_ylim())
+def _sent(pg):
+    """What the browser was sent: the rows of numbers, and the status and note it shows."""
+    return pg.view.rows(), pg.view.status, pg.view.note
+
+
+def _series(pg, panel):
+    return pg.view.panels[panel]["series"]
 
 
 @pytest.fixture(scope="module")
@@ -83,33 +86,33 @@ def test_defaults_reproduce_the_article(pg):
     np.testing.assert_allclose(pg.losses, reference_losses(ARTICLE_PARAMS, 0.1, 50), rtol=1e-9)
     np.testing.assert_allclose(pg.trajectories[0], [0.2, 0.3, 0.4, 0.5, 0.1, 0.2, 0.5, 0.6, 0.4])
     assert pg.status.startswith("loss ") and "after 50 epochs" in pg.status
-    assert pg.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    rows, status, note = _sent(pg)
+    assert rows.shape == (1 + 1 + 1 + 9, 51)  # loss, prediction, target, nine parameters
+    assert status == pg.status and note == "" and pg.view.diverged_at == -1
 
 
 def test_plotted_data_is_the_model_state(pg):
-    a = pg._artists
-    assert np.array_equal(a["loss"].get_xdata(), np.arange(51))
-    np.testing.assert_allclose(a["loss"].get_ydata(), pg.losses)
-    np.testing.assert_allclose(a["pred"][0].get_ydata(), pg.predictions[:, 0])
-    assert list(a["target"][0].get_ydata()) == [2.0, 2.0]
+    rows = pg.view.rows()
+    (loss,), pred, params = (_series(pg, k) for k in range(3))
+    assert pg.view.columns == 51 and pg.view.epochs == 50
+    np.testing.assert_array_equal(rows[loss["row"]], pg.losses)
+    np.testing.assert_array_equal(rows[pred[0]["row"]], pg.predictions[:, 0])
+    assert set(rows[pred[1]["row"]]) == {2.0} and pred[1]["label"] == "target 1"
     final = np.concatenate([pg.net.params[k].ravel() for k in ("W1", "b1", "W2", "b2")])
-    np.testing.assert_allclose([line.get_ydata()[-1] for line in a["params"]], final)
-    assert [line.get_label() for line in a["params"]][:5] == ["w1_11", "w1_12", "w1_21", "w1_22",
-                                                              "b1_1"]  # fmt: skip
+    np.testing.assert_allclose([rows[s["row"]][-1] for s in params], final)
+    assert [s["label"] for s in params][:5] == ["w1_11", "w1_12", "w1_21", "w1_22", "b1_1"]
+    assert len({s["row"] for p in pg.view.panels for s in p["series"]}) == len(rows)
 
 
 @pytest.mark.parametrize("lr", [0.001, 0.02, 0.3])
 def test_learning_rate_changes_training(pg, lr):
-    before_image, before = pg.image.value, pg.losses.copy()
+    before_data, before = pg.view.data, pg.losses.copy()
     pg.controls["lr"].value = lr
     assert pg.controls["lr"].value == pytest.approx(lr)
     np.testing.assert_allclose(pg.losses, reference_losses(ARTICLE_PARAMS, lr, 50), rtol=1e-9)
     assert not np.array_equal(pg.losses, before)
-    plotted = pg._artists["loss"].get_ydata()
-    positive = pg.losses > 0  # on the log axis a loss of exactly 0 is left out
-    np.testing.assert_allclose(plotted[positive], pg.losses[positive])
-    assert np.isnan(plotted[~positive]).all()
-    assert pg.image.value != before_image
+    np.testing.assert_array_equal(pg.view.rows()[0], pg.losses)
+    assert pg.view.data != before_data
 
 
 def test_learning_rate_slider_is_logarithmic_from_1e_3_to_3(pg):
@@ -156,7 +159,7 @@ def test_seed_changes_random_initialisation_only(pg):
 def test_epochs(pg, epochs):
     pg.controls["epochs"].value = epochs
     assert len(pg.losses) == epochs + 1 and len(pg.predictions) == epochs + 1
-    assert pg.figure.axes[0].get_xlim()[1] >= epochs
+    assert (pg.view.epochs, pg.view.columns) == (epochs, epochs + 1)
     if epochs == 1:  # one update of the article's example (mse), worked by hand in test_graphs
         assert pg.losses[1] == pytest.approx(reference_losses(ARTICLE_PARAMS, 0.1, 1)[1])
         assert "after 1 epoch (" in pg.status
@@ -188,21 +191,22 @@ def test_divergence_is_reported_and_marked(pg):
         f"diverged at epoch {epoch}: the learning rate 3 is too large for this "
         "initialisation (the loss overflowed)"
     )
-    marker = pg._artists["diverged"][0]
-    assert marker.get_visible() and marker.get_xdata()[0] == epoch - 1
-    assert _finite_limits(pg)
+    # marked at the epoch that overflowed; the overflowed loss is sent as it is, not clipped
+    assert pg.view.diverged_at == epoch - 1 and pg.view.columns == epoch
+    assert not np.isfinite(pg.view.rows()[0, -1]) and pg.view.epochs == 1000
     pg.controls["lr"].value = 0.1
-    assert not marker.get_visible()
+    assert pg.view.diverged_at == -1
 
 
-def test_the_figure_is_updated_in_place(pg):
-    fig, n_lines = pg.figure, [len(ax.lines) for ax in pg.figure.axes]
+def test_the_view_is_updated_in_place(pg):
+    view, panels = pg.view, pg.view.panels
     pyplot_figures = plt.get_fignums()
+    sent = []
+    view.observe(lambda change: sent.append(change["name"]), names=["panels", "data"])
     for value in (0.5, 0.05, 1.5):
         pg.controls["lr"].value = value
-    assert pg.figure is fig and [len(ax.lines) for ax in fig.axes] == n_lines
-    assert plt.get_fignums() == pyplot_figures
-    assert len(fig.texts) == 9 and len(fig.legends) == 1  # titles and labels, once
+    assert pg.view is view and view.panels == panels and sent == ["data"] * 3
+    assert plt.get_fignums() == pyplot_figures  # nothing drawn in the kernel
 
 
 @pytest.mark.filterwarnings("error")  # a warning would reach the learner's notebook
@@ -215,8 +219,8 @@ def test_sweep_every_extreme_combination(pg):
             c["lr"].value, c["epochs"].value = lr, epochs
             setting = (scheme, lr, epochs, seed)
             assert pg.status and not pg.status.startswith("could not"), setting
-            assert _finite_limits(pg), setting
-            assert pg.image.value[:4] == b"\x89PNG", setting
+            rows = pg.view.rows()
+            assert rows.shape == (12, len(pg.losses)) and pg.view.status, setting
             assert len(pg.losses) == epochs + 1 or pg.history.diverged, setting
 
 
@@ -225,21 +229,21 @@ def test_learning_rate_drag_at_1000_epochs_warns_of_nothing(pg):
     pg.controls["epochs"].value = 1000
     for lr in np.geomspace(1e-3, 3, 20):  # 1.29 and 1.97 take the loss to ~1e308, not beyond
         pg.controls["lr"].value = float(lr)
-        assert not pg.status.startswith("could not") and _finite_limits(pg), lr
+        assert not pg.status.startswith("could not") and pg.view.rows().shape[0] == 12, lr
 
 
 def test_widget_layout_and_css_classes():
     widget = training_playground()
     pg = widget.playground
     classes = {cls for child in _walk(widget) for cls in child._dom_classes}
-    names = ["lr", "init", "seed", "epochs", "reset", "status", "output", "figure", "playground"]
-    classes |= set(pg.image._dom_classes)  # the image sits inside the Output
+    names = ["lr", "init", "seed", "epochs", "reset", "output", "playground"]
     assert {f"course-{name}" for name in names} <= classes
-    (shown,) = pg.output.outputs
-    assert shown["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == (
-        pg.image.model_id
-    )
-    assert pg.output.layout.height.endswith("px")
+    assert pg.view in list(_walk(widget))
+    assert [p["title"] for p in pg.view.panels] == [
+        "loss (mse)",
+        "prediction (solid), target (dashed)",
+        "parameters",
+    ]
 
 
 def _walk(widget):
@@ -254,7 +258,10 @@ def test_other_data_and_sizes():
     pg = Playground(x, x[:, 0] - x[:, 1], sizes=(2, 4, 1), activation="tanh")
     values = [v for _, v in pg.controls["init"].options]
     assert "article" not in values and pg.controls["init"].value == "xavier_uniform"
-    assert pg.predictions.shape == (51, 6) and len(pg._artists["pred"]) == 4
+    assert pg.predictions.shape == (51, 6)
+    assert [s["label"] for s in _series(pg, 1)][:5] == [f"ŷ sample {i}" for i in (1, 2, 3, 4)] + [
+        "target 1"
+    ]
     assert pg.trajectories.shape == (51, 4 * 2 + 4 + 4 + 1)
     assert pg.losses[-1] < pg.losses[0]
 
@@ -286,8 +293,7 @@ def stepper():
 
 def test_stepper_walks_every_node_after_its_consumers(stepper):
     order = stepper.order
-    assert len(order) == 28 and stepper.controls["step"].max == 28
-    assert stepper.controls["play"].max == 28 and order[0] is stepper.root
+    assert len(order) == 28 and len(stepper.view.lines) == 29 and order[0] is stepper.root
     position = {id(n): i for i, n in enumerate(order)}
     for node in order:
         for parent in node.parents:
@@ -306,51 +312,44 @@ def test_stepper_products_equal_the_gradients(stepper):
 
 
 def test_stepper_step_shows_known_gradients_and_highlights_one_node(stepper):
-    slider = stepper.controls["step"]
-    slider.value = 0
-    texts = [t.get_text() for t in stepper.figure.axes[0].texts if "\ndata " in t.get_text()]
-    assert len(texts) == 28 and all(t.endswith("grad ?") for t in texts)
-    image = stepper.image.value
+    view = stepper.view
+    view.step = 0
+    assert view.step == 0 and stepper.known() == [] and view.lines[0].startswith("step 0 of 28")
     k = [n.label for n in stepper.order].index("z1_1") + 1
-    slider.value = k
-    assert stepper.image.value != image
+    view.step = k  # as from the browser, which has drawn the step already
+    assert stepper.step == k
     assert stepper.chain_text == (
         f"step {k} of 28: dL/dz1_1 = dL/da1_1 · da1_1/dz1_1 = -0.674 × 1 = -0.674"
     )
-    assert "dL/dz1_1" in stepper.chain_line.value
-    shown = {t.get_text().split("\n")[0]: t.get_text() for t in stepper.figure.axes[0].texts}
-    known = {n.label for n in stepper.order[:k]}
-    for label, text in shown.items():
-        if label in known:
-            assert not text.endswith("grad ?"), label
-        elif "\ndata " in text:
-            assert text.endswith("grad ?"), label
-    vermillion = OKABE_ITO["vermillion"].lower()
-    hot = [id(n) for n in stepper.order if to_hex(
-        stepper._artists[id(n)][0].get_edgecolor()) == vermillion]  # fmt: skip
-    assert hot == [id(stepper.order[k - 1])]
+    assert view.lines[k] == stepper.chain_text
+    # the browser shows the gradients of view.order[:k] and highlights view.order[k - 1]
+    assert stepper.known() == [n.label for n in stepper.order[:k]]
+    assert view.nodes[view.order[k - 1]]["label"] == "z1_1"
+    stepper.show(3)  # from Python: the view follows
+    assert (view.step, stepper.step) == (3, 3)
+    assert stepper.known() == [n.label for n in stepper.order[:3]]
 
 
-def _pixels(png: bytes) -> np.ndarray:
-    import io
-
-    import PIL.Image
-
-    return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGBA"))
-
-
-def test_stepper_partial_frames_equal_full_redraws():
-    st = Stepper()
-    for k in [1, 2, 3, 9, 4, 28, 27, 0, 15, 16, 1]:  # forward, jumps, back to the start
-        st.controls["step"].value = k  # redraws only the nodes that changed
-        everything = st._frames.png()  # the background, then every node drawn again
-        assert np.array_equal(_pixels(st.image.value), _pixels(everything)), k
+def test_stepper_sends_the_graph_once_with_its_numbers(stepper):
+    view = stepper.view
+    nodes = stepper.root.topological_order()
+    assert [n["label"] for n in view.nodes] == [n.label for n in nodes]
+    for sent, node in zip(view.nodes, nodes, strict=True):
+        assert sent["grad"] == f"{node.grad:.4g}" and sent["data"] == f"{node.data:.4g}"
+        assert [view.nodes[i]["label"] for i in sent["parents"]] == [p.label for p in node.parents]
+    assert sorted(view.order) == list(range(28)) and len(view.lines) == 29
+    by = {n["label"]: n for n in view.nodes}
+    assert by["L"]["kind"] == "root" and by["x1"]["kind"] == "leaf" and by["y_hat"]["op"] == "+"
+    # every node is done after all of its consumers (the order the browser steps through)
+    position = {i: k for k, i in enumerate(view.order)}
+    for i, n in enumerate(view.nodes):
+        assert all(position[p] > position[i] for p in n["parents"])
 
 
 def test_stepper_first_and_last_steps(stepper):
-    stepper.controls["step"].value = 1
+    stepper.show(1)
     assert stepper.chain_text.endswith("dL/dL = 1 (the backward pass starts at the output)")
-    stepper.controls["step"].value = 28
+    stepper.show(28)
     last = stepper.order[-1]
     assert last.label.startswith(("x", "w1_")) and not last.parents
 
@@ -363,7 +362,7 @@ def test_stepper_on_the_small_graph_and_a_value_used_twice():
         labels[0] == "f" and sorted(labels[1:3]) == ["p", "z"] and sorted(labels[3:]) == ["x", "y"]
     )
     k = [n.label for n in st.order].index("x") + 1
-    st.controls["step"].value = k
+    st.show(k)
     assert st.chain_text.endswith("df/dx = df/dp · dp/dx = 3 × 1 = 3")
     a = Value(3.0, label="a")
     b = a * a
