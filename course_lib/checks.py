@@ -308,7 +308,7 @@ class Question:
 
 
 class QuestionSet(tuple):
-    """The questions of one notebook: unpack it (``q1, q2 = questions('04')``) or index it."""
+    """The questions of one notebook: unpack it (``q1, q2 = questions('05')``) or index it."""
 
     def __repr__(self) -> str:
         return "\n".join(repr(q) for q in self)
@@ -499,6 +499,12 @@ def _nb02():
 
 
 def _nb03():
+    from course_lib.engine_checks import questions_03  # notebook 03's checks live there
+
+    return questions_03()
+
+
+def _nb04():
     from course_lib.article import ARTICLE, article_mlp
     from course_lib.course_examples import NEW_INPUT, symmetric_training
 
@@ -579,7 +585,7 @@ _HALF_SSE = (
 )
 
 
-def _nb04():
+def _nb05():
     from course_lib.article import ARTICLE
 
     def dy(loss="mse"):
@@ -642,7 +648,7 @@ def _nb04():
     return q1, q2, q3, q4
 
 
-def _nb05():
+def _nb06():
     def torch_setup(backwards=1):
         import torch
 
@@ -702,7 +708,7 @@ def _text_answer(answer, want: str) -> Feedback:
     return Feedback("incorrect", f"{answer!r} is not the class name. Print it and copy it.")
 
 
-def _nb06():
+def _nb07():
     from course_lib.course_examples import (
         LR_GRID,
         dead_relu_grads,
@@ -763,7 +769,7 @@ def _nb06():
     return q1, q2, q3
 
 
-def _nb07():
+def _nb08():
     from course_lib.course_examples import linear_model_accuracy
 
     def n_params(sizes=(2, 16, 16, 1), biases=True):
@@ -825,6 +831,7 @@ NOTEBOOKS: dict[str, Callable[[], tuple[Question, ...]]] = {
     "05": _nb05,
     "06": _nb06,
     "07": _nb07,
+    "08": _nb08,
     "09": _nb09,
 }
 

@@ -6,7 +6,7 @@ compute from one source:
 
 - ``neuron()``: a tanh neuron built from Values (notebook 02);
 - ``accumulation_example()``, ``cube_example()``: a value used twice, three times (02);
-- ``NEW_INPUT``: an input that switches both ReLUs off (notebook 03);
+- ``NEW_INPUT``: an input that switches both ReLUs off (notebook 04);
 - ``activation_scales``: activations layer by layer under each initialisation (03);
 - ``symmetric_training()``: the 2-2-1 trained from a constant start (03, 06);
 - ``LR_GRID``, ``training_fails``, ``first_failing_lr``, ``hidden_sums_during_training``:
@@ -95,7 +95,7 @@ def cube_example() -> tuple[Value, Value]:
     return a, c
 
 
-# notebook 03: both hidden z's are negative for this input, so both ReLUs output 0
+# notebook 04: both hidden z's are negative for this input, so both ReLUs output 0
 NEW_INPUT = (0.5, -2.0)
 
 
@@ -110,7 +110,7 @@ def symmetric_training(epochs: int = 100, value: float = 0.5) -> MLP:
     return net
 
 
-# notebook 06: learning rates to try, ten-fold apart in half-decades
+# notebook 07: learning rates to try, ten-fold apart in half-decades
 LR_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
 
@@ -128,7 +128,7 @@ def first_failing_lr(grid=LR_GRID, epochs: int = 100) -> float | None:
     return None
 
 
-# notebook 06: hidden biases so negative that both ReLUs are off for the article's input
+# notebook 07: hidden biases so negative that both ReLUs are off for the article's input
 DEAD_B1 = (-2.0, -2.0)
 
 
@@ -139,7 +139,7 @@ def dead_relu_grads(loss: str = "mse") -> dict[str, np.ndarray]:
     return net.gradients(ARTICLE.x, ARTICLE.y, loss)[1]
 
 
-# notebook 07: the data set and the training set-up shared by the notebook and its checks
+# notebook 08: the data set and the training set-up shared by the notebook and its checks
 MOONS = {"n": 200, "noise": 0.15, "seed": 0}
 
 
@@ -154,7 +154,7 @@ def linear_model_accuracy(epochs: int = 500, lr: float = 0.1) -> float:
     return float(np.mean(predicted == y))
 
 
-# notebook 03: what Xavier and He initialisation are for
+# notebook 04: what Xavier and He initialisation are for
 def activation_scales(
     scheme: str, activation: str = "relu", depth: int = 10, width: int = 64, seed: int = 0
 ) -> np.ndarray:
@@ -170,7 +170,7 @@ def activation_scales(
     return np.array([cache[f"a{i}"].std() for i in range(1, depth + 1)])
 
 
-# notebook 04: ways one might have computed the article's second prediction
+# notebook 05: ways one might have computed the article's second prediction
 def _article_step_variant(dloss_factor: float, *, w2_first: bool, decimals: int | None) -> float:
     """One SGD step of the 2-2-1 written out, with optional slips; returns the next prediction.
 
@@ -231,7 +231,7 @@ def hidden_sums_during_training(lr: float, epochs: int = 10) -> np.ndarray:
     return np.array([s["W1"] @ x + s["b1"] for s in history.snapshots])
 
 
-# notebook 07: the network and training set-up for the moons
+# notebook 08: the network and training set-up for the moons
 MOONS_TRAINING = {
     "sizes": (2, 16, 16, 1),
     "activation": "relu",
@@ -243,7 +243,7 @@ MOONS_TRAINING = {
 
 
 def moons_network() -> MLP:
-    """The untrained network of notebook 07 (MOONS_TRAINING's sizes, activation, init, seed)."""
+    """The untrained network of notebook 08 (MOONS_TRAINING's sizes, activation, init, seed)."""
     t = MOONS_TRAINING
     return MLP(
         list(t["sizes"]), t["activation"], init=t["init"], rng=np.random.default_rng(t["seed"])

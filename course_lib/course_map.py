@@ -4,7 +4,7 @@ One source for notebook 00's overview, ``docs/COURSE_MAP.md`` and the tests
 that check every notebook's title and time against it.
 
 >>> [n.number for n in COURSE]
-['00', '01', '02', '03', '04', '05', '06', '07', '09']
+['00', '01', '02', '03', '04', '05', '06', '07', '08', '09']
 >>> total_minutes() == sum(n.minutes for n in COURSE)
 True
 """
@@ -51,21 +51,29 @@ COURSE = (
         30,
     ),
     Notebook(
-        "03_forward_pass.ipynb",
+        "03_build_your_own_autograd.ipynb",
+        "Build your own autograd",
+        "A scalar engine written step by step: local derivatives, a topological sort, "
+        "backward(); the = versus += bug met in your own code; checked against Value, PyTorch "
+        "and finite differences; one neuron trained with it.",
+        45,
+    ),
+    Notebook(
+        "04_forward_pass.ipynb",
         "The forward pass",
         "The article's 2-2-1 network by hand (each z and a, the prediction); why weights must "
         "not start equal; what Xavier and He initialisation are for.",
         30,
     ),
     Notebook(
-        "04_backpropagation.ipynb",
+        "05_backpropagation.ipynb",
         "Backpropagation",
         "Loss, output and hidden gradients through ReLU, the updates and the second forward "
         "pass in one table; a backward-pass stepper; the article's erratum explained.",
         40,
     ),
     Notebook(
-        "05_pytorch.ipynb",
+        "06_pytorch.ipynb",
         "PyTorch",
         "The same network with nn.Module, nn.MSELoss and optim.SGD; equal to the manual "
         "numbers in float64, small float32 differences explained; autograd's graph; a "
@@ -73,14 +81,14 @@ COURSE = (
         30,
     ),
     Notebook(
-        "06_training_playground.ipynb",
+        "07_training_playground.ipynb",
         "Training playground",
         "Sliders for learning rate, initialisation, seed and epochs; guided experiments: "
         "divergence, symmetry, dead ReLUs.",
         30,
     ),
     Notebook(
-        "07_from_one_example_to_a_dataset.ipynb",
+        "08_from_one_example_to_a_dataset.ipynb",
         "From one example to a data set",
         "Manual backprop and PyTorch on a generated 2-D data set: mini-batches become full "
         "batches, decision boundaries side by side, the time each took.",

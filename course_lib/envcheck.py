@@ -25,8 +25,8 @@ __all__ = ["Requirement", "check_environment", "report", "PACKAGES"]
 PACKAGES = {
     "numpy": "arrays: the manual forward and backward passes",
     "matplotlib": "every figure",
-    "torch": "notebooks 05 and 07 (PyTorch)",
-    "ipywidgets": "the sliders in notebooks 04 and 06",
+    "torch": "notebooks 06 and 08 (PyTorch)",
+    "ipywidgets": "the sliders in notebooks 05 and 07",
     "jupyterlab_widgets": "lets JupyterLab draw those sliders",
     "anywidget": "draws the playgrounds and the stepper in the browser",
     "jupyterlab": "the notebook interface itself",

@@ -1,6 +1,6 @@
 """The widgets in a real browser: our own JupyterLab, headless Chromium, Playwright for Python.
 
-Opens notebook 06 (training playground) and notebook 04 (backward stepper),
+Opens notebook 07 (training playground) and notebook 05 (backward stepper),
 runs all cells, moves the sliders with the keyboard and checks that the
 readout, the status line and the plotted image change, that no cell shows a
 traceback, and that the page logged no errors. The server always shuts down;
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
-PLAYGROUND, STEPPER = "06_training_playground.ipynb", "04_backpropagation.ipynb"
+PLAYGROUND, STEPPER = "07_training_playground.ipynb", "05_backpropagation.ipynb"
 PLAYGROUND_2D = "09_playground_2d.ipynb"
 DEMO = os.environ.get("COURSE_BROWSER_DEMO") == "1"
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1")

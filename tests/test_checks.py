@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from course_lib.checks import NOTEBOOKS, Feedback, Mistake, Question, ____, questions
+from course_lib.engine_checks import FORK
 from course_lib.value import Value
 
 # the article's 2-2-1 by hand: x = (0.9, 1.0), y = 2, W1 = [[.2, .3], [.4, .5]], b1 = (.1, .2),
@@ -25,11 +26,12 @@ RIGHT = {
     "00": [2 * 2 + 2 + 2 + 1, 0.4],
     "01": [(4 - 2) * 3, -3.0, (3.7 - 2.3) * 2.8],
     "02": [(1 - math.tanh(1.2 * 0.5 + 0.4 * -1.0 + 0.3) ** 2) * 0.5, 3 * 3.0**2],
-    "03": [Z1[1], 0.4, "yes"],
-    "04": [DY, DY * Z1[0], DY * 0.5 * 0.9, 0.4 - 0.1 * DY],
-    "05": ["MseLossBackward0", 2 * DY * Z1[0]],
-    "06": [1.0, 1, 0],
-    "07": [2 * 16 + 16 + 16 * 16 + 16 + 16 + 1, "no"],
+    "03": [1.0, FORK["b"] + 1],
+    "04": [Z1[1], 0.4, "yes"],
+    "05": [DY, DY * Z1[0], DY * 0.5 * 0.9, 0.4 - 0.1 * DY],
+    "06": ["MseLossBackward0", 2 * DY * Z1[0]],
+    "07": [1.0, 1, 0],
+    "08": [2 * 16 + 16 + 16 * 16 + 16 + 16 + 1, "no"],
     "09": [1, "lower"],  # XOR is not linearly separable; L2's effect: test_classify2d
 }
 
@@ -111,12 +113,12 @@ def test_hint_and_solution(nb, i):
 
 @given(st.floats(allow_nan=True, allow_infinity=True) | st.integers() | st.text(max_size=5))
 def test_any_scalar_gives_feedback(answer):
-    for q in questions("04"):
+    for q in questions("05"):
         assert q.check(answer).status in ("correct", "incorrect")
 
 
 def test_specific_hints_for_common_slips():
-    q1, q2, q3, q4 = questions("04")
+    q1, q2, q3, q4 = questions("05")
     half = q1.check(-(2.0 - Y_HAT))  # dL/dy_hat of 1/2 (y - y_hat)^2
     assert not half.correct and "1/2" in half.message and "mean" in half.message
     assert "1/2" in q2.check(-(2.0 - Y_HAT) * Z1[0]).message
@@ -141,21 +143,21 @@ def test_specific_hints_for_common_slips():
     assert "two of the three" in n2.check(18.0).message
     assert "b = a * a" in n2.check(6.0).message
 
-    c1, c2, _ = questions("03")
+    c1, c2, _ = questions("04")
     assert "column" in c1.check(0.3 * 0.9 + 0.5 * 1.0 + 0.2).message
     assert "bias" in c1.check(0.4 * 0.9 + 0.5 * 1.0).message
     assert "ReLU" in c2.check(0.5 * -0.4 + 0.6 * -0.6 + 0.4).message
 
     assert "neurons" in p1.check(2 + 1).message  # two hidden neurons and one output
-    assert "different" in questions("06")[1].check(2).message
+    assert "different" in questions("07")[1].check(2).message
 
-    t1, t2 = questions("05")
+    t1, t2 = questions("06")
     assert "case" in t1.check("mselossbackward0").message
     assert "one pass" in t2.check(DY * Z1[0]).message
 
 
 def test_answers_in_other_forms():
-    q1, q2, q3, q4 = questions("04")
+    q1, q2, q3, q4 = questions("05")
     assert q1.check([DY]).correct  # a one-element list
     assert q1.check(np.array([[DY]])).correct
     assert q1.check(torch.tensor([DY], dtype=torch.float64)).correct
@@ -168,7 +170,7 @@ def test_answers_in_other_forms():
 
 
 def test_choices_are_forgiving_about_case_and_spaces():
-    q3 = questions("03")[2]
+    q3 = questions("04")[2]
     assert q3.check(" YES ").correct
     assert "not one of the choices" in q3.check("maybe").message
     assert not q3.check(1).correct
@@ -213,4 +215,4 @@ def test_feedback_html_escapes_and_labels():
 def test_unknown_notebook():
     with pytest.raises(ValueError, match="notebook must be one of"):
         questions("99")
-    assert len(questions(4)) == len(questions("04"))
+    assert len(questions(5)) == len(questions("05"))

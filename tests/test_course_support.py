@@ -151,7 +151,7 @@ def test_learning_rate_experiments():
 
 
 def test_at_the_first_failing_rate_only_b2_learns_and_it_mirrors_across_the_target():
-    """What notebook 06 says happens at lr = 1: b2 <- b2 - 2 (b2 - y) = 2 y - b2."""
+    """What notebook 07 says happens at lr = 1: b2 <- b2 - 2 (b2 - y) = 2 y - b2."""
     from course_lib.article import ARTICLE, article_mlp
 
     net = article_mlp()
@@ -200,6 +200,6 @@ def test_course_map():
     assert total_minutes() == sum(n.minutes for n in COURSE)
     table = markdown("x/")
     assert len(table.splitlines()) == len(COURSE) + 3
-    assert "(x/04_backpropagation.ipynb)" in table
+    assert "(x/05_backpropagation.ipynb)" in table
     hours, minutes = divmod(total_minutes(), 60)
     assert f"**{hours} h {minutes:02d} min**" in table

@@ -144,7 +144,7 @@ def test_no_number_typed_into_prose(entry):
 
 def test_the_heuristic_catches_typed_numbers():
     assert DECIMAL.findall(prose("the prediction is 1.326 and `x = 0.9` is code")) == ["1.326"]
-    assert DECIMAL.findall(prose("see [03](03_forward_pass.ipynb) and x^{(1)}")) == []
+    assert DECIMAL.findall(prose("see [04](04_forward_pass.ipynb) and x^{(1)}")) == []
 
 
 @pytest.mark.parametrize("entry", COURSE, ids=IDS)
@@ -156,13 +156,13 @@ def test_figures_are_closed(entry):
 
 def test_widgets_are_embedded():
     by_number = {entry.number: "\n".join(code_cells(load(entry))) for entry in COURSE}
-    assert re.search(r"^training_playground\(\)$", by_number["06"], re.M)
-    assert re.search(r"^backward_stepper\(\)$", by_number["04"], re.M)
+    assert re.search(r"^training_playground\(\)$", by_number["07"], re.M)
+    assert re.search(r"^backward_stepper\(\)$", by_number["05"], re.M)
     assert re.search(r"^data_playground\(\)$", by_number["09"], re.M)
 
 
 def test_the_erratum_is_computed_where_it_arises():
-    code = "\n".join(code_cells(load(COURSE[4])))
+    code = "\n".join(code_cells(load(COURSE[5])))
     assert "STATED_NEXT_PREDICTION" in code and "article_comparison(" in code
     assert 'article["conventions"]' in code
 
@@ -188,7 +188,7 @@ def cases():
 
 def test_backward_by_hand_in_04_equals_mlp_backward():
     namespace = {"np": np}
-    exec(cell_defining(load(COURSE[4]), "backward_by_hand"), namespace)
+    exec(cell_defining(load(COURSE[5]), "backward_by_hand"), namespace)
     backward_by_hand = namespace["backward_by_hand"]
     dead = 0
     for params, x, y in cases():
@@ -205,7 +205,7 @@ def test_backward_by_hand_in_04_equals_mlp_backward():
 
 def test_forward_by_hand_in_03_equals_mlp_forward():
     namespace = {"np": np}
-    exec(cell_defining(load(COURSE[3]), "forward_by_hand"), namespace)
+    exec(cell_defining(load(COURSE[4]), "forward_by_hand"), namespace)
     forward_by_hand = namespace["forward_by_hand"]
     for params, x, _ in cases():
         z1, a1, y_hat = forward_by_hand({k: np.asarray(v) for k, v in params.items()}, x)
@@ -236,7 +236,7 @@ def test_the_pytorch_step_in_05_equals_the_manual_step():
     from course_lib.article import article_mlp
     from course_lib.walkthrough import step_report
 
-    nb = load(COURSE[5])
+    nb = load(COURSE[6])
     namespace = {"np": np, "torch": torch, "nn": nn, "ARTICLE": ARTICLE}
     namespace["article_params"] = article_params
     for name in ("TwoTwoOne", "parameters_by_name", "one_step"):
@@ -291,7 +291,7 @@ MARKED = [e for e in COURSE if any(s.startswith(CHECK_MARK) for s in code_cells(
 
 
 def test_the_notebooks_with_key_numbers_mark_them():
-    assert {e.number for e in MARKED} >= {"01", "02", "03", "04", "05", "06", "07"}
+    assert {e.number for e in MARKED} >= {"01", "02", "04", "05", "06", "07", "08"}
 
 
 @pytest.mark.slow
@@ -320,13 +320,13 @@ def test_golden_outputs_hold_the_article_numbers():
         b2 = 0.4 - lr * g
         h = [max(w1[k][0] * x1 + w1[k][1] * x2 + b1[k], 0.0) for k in range(2)]
         nxt[name] = w2[0] * h[0] + w2[1] * h[1] + b2
-    four = (GOLDEN / "04.txt").read_text(encoding="utf-8")
-    assert f"{y_hat:.6f}" in (GOLDEN / "03.txt").read_text(encoding="utf-8")
+    four = (GOLDEN / "05.txt").read_text(encoding="utf-8")
+    assert f"{y_hat:.6f}" in (GOLDEN / "04.txt").read_text(encoding="utf-8")
     assert f"{(y - y_hat) ** 2:.6f}" in four
     assert f"{nxt['mse']:.6f}" in four and f"{nxt['half_sse']:.6f}" in four
     assert "1.618296" in four
-    assert f"{nxt['mse']:.6f}" in (GOLDEN / "05.txt").read_text(encoding="utf-8")
-    assert ": True" in (GOLDEN / "05.txt").read_text(encoding="utf-8")
+    assert f"{nxt['mse']:.6f}" in (GOLDEN / "06.txt").read_text(encoding="utf-8")
+    assert ": True" in (GOLDEN / "06.txt").read_text(encoding="utf-8")
     assert "False" not in "".join(p.read_text(encoding="utf-8") for p in GOLDEN.glob("*.txt"))
 
 
