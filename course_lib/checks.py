@@ -247,6 +247,8 @@ class Question:
             want = self.expected()
             if isinstance(want, str):
                 return _text_answer(answer, want)
+            if isinstance(want, (int, np.integer)) and not isinstance(want, (bool, np.bool_)):
+                return self._check_count(answer, int(want))
             return self._check_number(answer, want)
         except Exception as exc:  # a learner must never see a traceback from a check
             return Feedback(
@@ -270,6 +272,30 @@ class Question:
         return Feedback(
             "incorrect", f"not {answer!r}. Run the experiment again, or ask for a hint."
         )
+
+    def _check_count(self, answer, want: int) -> Feedback:
+        """An integer answer (a count) must be exact: no tolerance, no 'keep more digits'."""
+        arr, problem = _as_array(answer)
+        if problem:
+            return Feedback("incorrect", problem)
+        if arr.size != 1:
+            return Feedback("incorrect", f"expected one whole number, got shape {arr.shape}.")
+        given = float(arr.reshape(()))
+        if not given.is_integer():
+            return Feedback("incorrect", f"{given:g} is not a whole number, and a count is one.")
+        if given == want:
+            return Feedback("correct", f"{want}.")
+        for mistake in self.mistakes:
+            if given == float(np.asarray(mistake.value(), dtype=np.float64)):
+                return Feedback("incorrect", mistake.message)
+        off = int(given) - want
+        if abs(off) <= max(2, abs(want) // 20):
+            return Feedback(
+                "incorrect",
+                f"{int(given)} is {abs(off)} too {'many' if off > 0 else 'few'}: a count must be "
+                "exact. Count again, one part at a time.",
+            )
+        return Feedback("incorrect", f"{int(given)} is not it. Try the hint: {self.name}.hint()")
 
     def _check_number(self, answer, want) -> Feedback:
         arr, problem = _as_array(answer)

@@ -62,6 +62,36 @@ def test_tolerance(nb, i):
     assert "close" in nearly.message
 
 
+COUNTS = [(nb, i) for nb, i in ALL if type(questions(nb)[i].expected()) is int]
+
+
+def test_the_count_questions():
+    assert {("00", 0), ("07", 1), ("07", 2), ("08", 0)} <= set(COUNTS)
+
+
+@pytest.mark.parametrize(("nb", "i"), COUNTS)
+def test_counts_are_exact_with_their_own_feedback(nb, i):
+    q = questions(nb)[i]
+    want = RIGHT[nb][i]
+    assert q.check(float(want)).correct and q.check(np.int64(want)).correct
+    slips = {m.value() for m in q.mistakes}
+    for off, word in ((1, "1 too many"), (-1, "1 too few")):
+        if want + off in slips:
+            continue
+        result = q.check(want + off)
+        assert not result.correct and word in result.message, str(result)
+        assert "digits" not in result.message
+    assert "whole number" in q.check(want + 0.5).message
+    assert "whole number" in q.check([want, want]).message
+
+
+def test_the_parameter_count_off_by_one():
+    q1 = questions("08")[0]
+    want = 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+    assert "1 too few" in q1.check(want - 1).message
+    assert "only the weights" in q1.check(2 * 16 + 16 * 16 + 16).message
+
+
 BAD_ANSWERS = [
     None,
     "abc",
