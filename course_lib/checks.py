@@ -812,8 +812,37 @@ def _nb08():
     def separable():
         return "yes" if linear_model_accuracy() == 1.0 else "no"
 
+    def w1_shape():
+        from course_lib.course_examples import moons_network
+
+        return list(moons_network().params["W1"].shape)
+
+    def n_examples():
+        from course_lib.course_examples import MOONS
+
+        return MOONS["n"]
+
     q1 = Question(
         "q1",
+        "For the moons network and all N examples at once, what shape does dL/dW1 have? "
+        "(a list of two numbers)",
+        w1_shape,
+        hint="A gradient has the shape of its parameter, whatever the batch size.",
+        solution=lambda: (
+            f"{w1_shape()}: dZ1.T @ A0 is (outputs, N) @ (N, inputs); the N disappears in the "
+            "product, which sums over the examples."
+        ),
+        mistakes=[
+            Mistake(lambda: w1_shape()[::-1], "that is the shape of W1 transposed."),
+            Mistake(
+                lambda: [n_examples(), w1_shape()[0]],
+                "that is the shape of dL/dZ1, one row per example; the weight gradient sums "
+                "over the rows.",
+            ),
+        ],
+    )
+    q2 = Question(
+        "q2",
         "How many parameters does MLP([2, 16, 16, 1]) have?",
         count_from_mlp,
         hint="Each layer has n_in * n_out weights and n_out biases.",
@@ -827,8 +856,8 @@ def _nb08():
             ),
         ],
     )
-    q2 = Question(
-        "q2",
+    q3 = Question(
+        "q3",
         "Can a network with no hidden layer, MLP([2, 1]), classify every point of the two moons "
         "correctly? ('yes' or 'no')",
         separable,
@@ -839,7 +868,7 @@ def _nb08():
             f"it reaches a training accuracy of {linear_model_accuracy():.1%}."
         ),
     )
-    return q1, q2
+    return q1, q2, q3
 
 
 NOTEBOOKS: dict[str, Callable[[], tuple[Question, ...]]] = {

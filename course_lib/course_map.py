@@ -90,9 +90,10 @@ COURSE = (
     Notebook(
         "08_from_one_example_to_a_dataset.ipynb",
         "From one example to a data set",
-        "Manual backprop and PyTorch on a generated 2-D data set: mini-batches become full "
-        "batches, decision boundaries side by side, the time each took.",
-        35,
+        "The backward pass for a batch as matrix products, shape by shape; bias gradients "
+        "sum over the batch; mean versus sum; manual backprop and PyTorch on a 2-D data set, "
+        "full batch and mini-batches; the memory the forward cache needs.",
+        50,
     ),
 )
 

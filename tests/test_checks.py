@@ -31,7 +31,7 @@ RIGHT = {
     "05": [DY, DY * Z1[0], DY * 0.5 * 0.9, 0.4 - 0.1 * DY],
     "06": ["MseLossBackward0", 2 * DY * Z1[0]],
     "07": [1.0, 1, 0],
-    "08": [2 * 16 + 16 + 16 * 16 + 16 + 16 + 1, "no"],
+    "08": [[16, 2], 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1, "no"],
 }
 
 ALL = [(nb, i) for nb, answers in RIGHT.items() for i in range(len(answers))]
@@ -66,7 +66,7 @@ COUNTS = [(nb, i) for nb, i in ALL if type(questions(nb)[i].expected()) is int]
 
 
 def test_the_count_questions():
-    assert {("00", 0), ("07", 1), ("07", 2), ("08", 0)} <= set(COUNTS)
+    assert {("00", 0), ("07", 1), ("07", 2), ("08", 1)} <= set(COUNTS)
 
 
 @pytest.mark.parametrize(("nb", "i"), COUNTS)
@@ -86,10 +86,17 @@ def test_counts_are_exact_with_their_own_feedback(nb, i):
 
 
 def test_the_parameter_count_off_by_one():
-    q1 = questions("08")[0]
+    q2 = questions("08")[1]
     want = 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
-    assert "1 too few" in q1.check(want - 1).message
-    assert "only the weights" in q1.check(2 * 16 + 16 * 16 + 16).message
+    assert "1 too few" in q2.check(want - 1).message
+    assert "only the weights" in q2.check(2 * 16 + 16 * 16 + 16).message
+
+
+def test_the_gradient_shape_question():
+    q1 = questions("08")[0]
+    assert q1.check((16, 2)).correct and q1.check(np.zeros((16, 2)).shape).correct
+    assert "transposed" in q1.check([2, 16]).message
+    assert "one row per example" in q1.check([200, 16]).message
 
 
 BAD_ANSWERS = [
@@ -134,8 +141,8 @@ def test_hint_and_solution(nb, i):
     assert hint.status == "hint" and len(hint.message) > 10
     assert solution.status == "solution"
     want = RIGHT[nb][i]
-    if isinstance(want, str):
-        assert want in solution.message
+    if isinstance(want, (str, list)):
+        assert str(want) in solution.message
     else:
         assert f"{want:.6g}" in solution.message  # the solution quotes the computed answer
 

@@ -199,6 +199,31 @@ def test_backward_by_hand_in_04_equals_mlp_backward():
     assert dead > 0, "the cases must exercise a ReLU that is off"
 
 
+def test_backward_batch_in_08_equals_pytorch():
+    """08's batched backward pass, on random sizes and batches, against PyTorch float64."""
+    import torch
+
+    namespace = {"np": np}
+    exec(cell_defining(load(COURSE[8]), "backward_batch"), namespace)
+    backward_batch = namespace["backward_batch"]
+    rng = np.random.default_rng(8)
+    for sizes in ([2, 3, 1], [4, 6, 5, 2], [3, 8, 8, 8, 1]):
+        n = int(rng.integers(1, 40))
+        net = MLP(sizes, "relu", rng=rng)
+        x, dy = rng.normal(size=(n, sizes[0])), rng.normal(size=(n, sizes[-1]))
+        _, cache = net.forward(x)
+        grads = backward_batch(net.params, cache, dy)
+        p = {k: torch.tensor(v, requires_grad=True) for k, v in net.params.items()}
+        a = torch.tensor(x)
+        for i in range(1, len(sizes)):
+            a = a @ p[f"W{i}"].T + p[f"b{i}"]
+            a = torch.relu(a) if i < len(sizes) - 1 else a
+        (a * torch.tensor(dy)).sum().backward()
+        for k, v in p.items():
+            assert grads[k].shape == v.shape
+            np.testing.assert_allclose(grads[k], v.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_forward_by_hand_in_03_equals_mlp_forward():
     namespace = {"np": np}
     exec(cell_defining(load(COURSE[4]), "forward_by_hand"), namespace)
