@@ -23,7 +23,14 @@ from tests.grading_fixtures.submissions import (
     write,
 )
 
-POINTS = {"ex01": 4, "ex02": 6, "ex03": 6, "ex04": 6, "ex05": 6}  # as stated in each notebook
+POINTS = {
+    "ex01": 4,
+    "ex02": 6,
+    "ex03": 6,
+    "ex04": 6,
+    "ex05": 6,
+    "ex06": 6,
+}  # as stated in each notebook
 
 
 def grade(*args, cwd, check=True):

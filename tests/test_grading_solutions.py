@@ -12,7 +12,14 @@ import pytest
 
 from tests.grading_fixtures.submissions import EXERCISES, SOLUTIONS, notebook_path, write
 
-POINTS = {"ex01": 4, "ex02": 6, "ex03": 6, "ex04": 6, "ex05": 6}  # as stated in each notebook
+POINTS = {
+    "ex01": 4,
+    "ex02": 6,
+    "ex03": 6,
+    "ex04": 6,
+    "ex05": 6,
+    "ex06": 6,
+}  # as stated in each notebook
 
 
 def grade(*args, cwd):

@@ -33,6 +33,7 @@ def _unwritten(exc: BaseException) -> str | None:
     tb = exc.__traceback__
     name = None
     while tb is not None:
-        name = tb.tb_frame.f_code.co_name
+        code = tb.tb_frame.f_code
+        name = getattr(code, "co_qualname", code.co_name)  # Scalar.__init__ (Python 3.11+)
         tb = tb.tb_next
     return name
