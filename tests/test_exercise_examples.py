@@ -73,7 +73,7 @@ def solution_lines():
     return found
 
 
-@pytest.mark.parametrize("prefix", ["ex01", "ex02", "ex03", "ex04", "ex05", "ex06"])
+@pytest.mark.parametrize("prefix", ["ex01", "ex02", "ex03", "ex04", "ex05", "ex06", "ex07"])
 def test_hints_lead_but_do_not_dictate(prefix):
     """No hint holds an expression of the solution: a product like np.outer(d_z2, a1) or
     W2.T @ d_z2, or a whole assignment from it."""

@@ -116,3 +116,41 @@ def test_ex06_visible_checks_fail_the_untouched_part(grade_id):
         with contextlib.redirect_stdout(printed):
             check.check(namespace)
         assert verdict in printed.getvalue()
+
+
+TRANSPOSED = """def backward_batch(params, cache, d_y_hat):
+    grads, dz = {}, d_y_hat
+    for i in range(len(params) // 2, 0, -1):
+        grads[f"W{i}"] = cache[f"a{i - 1}"].T @ dz
+        grads[f"b{i}"] = dz.sum(axis=0)
+        if i > 1:
+            dz = (dz @ params[f"W{i}"]) * (cache[f"z{i - 1}"] > 0)
+    return grads
+"""
+BIAS_NOT_SUMMED = TRANSPOSED.replace(
+    'cache[f"a{i - 1}"].T @ dz', 'dz.T @ cache[f"a{i - 1}"]'
+).replace("dz.sum(axis=0)", "dz")
+SUM_NOT_MEAN = """def mse_batch(y_hat, y):
+    return float(np.sum((y_hat - y) ** 2)), 2.0 * (y_hat - y)
+"""
+
+
+def test_ex07_shape_slips_get_clear_messages(tmp_path):
+    got = grade_all(
+        "ex07",
+        {
+            "transposed": with_answer("ex07", "backward", TRANSPOSED),
+            "bias": with_answer("ex07", "backward", BIAS_NOT_SUMMED),
+            "sum": with_answer("ex07", "mse", SUM_NOT_MEAN),
+            "honest": load("ex07"),
+        },
+        tmp_path,
+    )
+    full = {"mse": 1.0, "forward": 2.0, "backward": 3.0}
+    assert {k: v[0] for k, v in got["honest"].items()} == full
+    assert {k: v[0] for k, v in got["transposed"].items()} == {**full, "backward": 0.0}
+    message = got["transposed"]["backward"][1]
+    assert "should have W" in message and "(transposed?)" in message, message
+    message = got["bias"]["backward"][1]
+    assert "should have b" in message and "sum over the batch" in message, message
+    assert {k: v[0] for k, v in got["sum"].items()} == {**full, "mse": 0.0}
