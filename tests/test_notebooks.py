@@ -351,6 +351,30 @@ def test_golden_outputs_hold_the_article_numbers():
     assert "False" not in "".join(p.read_text(encoding="utf-8") for p in GOLDEN.glob("*.txt"))
 
 
+@pytest.mark.parametrize("entry", [e for e in COURSE if e.exercises], ids=lambda e: e.number)
+def test_now_try_links_each_exercise_that_practises_the_notebook(entry):
+    last = source(load(entry)["cells"][-1])
+    for exercise in entry.exercises:
+        assert (ROOT / "exercises" / exercise).is_file()
+        assert (ROOT / "solutions" / exercise).is_file()
+        assert f"**Now try:** [Exercise {int(exercise[2:4])}:" in last
+        assert f"](../exercises/{exercise})" in last
+
+
+def test_every_exercise_is_on_the_course_map_once():
+    mapped = sorted(e for entry in COURSE for e in entry.exercises)
+    assert mapped == sorted(p.name for p in (ROOT / "exercises").glob("ex*.ipynb"))
+
+
+def test_start_here_says_where_exercises_live_and_how_they_are_graded():
+    text = "\n".join(markdown_text(load(COURSE[0])))
+    for words in ("`exercises/`", "check()", "hint()", "python -m course_lib.grading", "random"):
+        assert words in text
+    words = "Zero One Two Three Four Five Six Seven Eight Nine".split()
+    n_with = sum(1 for entry in COURSE if entry.exercises)
+    assert f"{words[n_with]} notebooks are followed by a graded exercise" in text
+
+
 def test_course_map_doc_is_generated():
     doc = (ROOT / "docs" / "COURSE_MAP.md").read_text(encoding="utf-8")
     assert markdown("../notebooks/") in doc
