@@ -58,8 +58,9 @@ COURSE = (
         "Build your own autograd",
         "A scalar engine written step by step: local derivatives, a topological sort, "
         "backward(); the = versus += bug met in your own code; checked against Value, PyTorch "
-        "and finite differences; one neuron trained with it.",
-        45,
+        "and finite differences; one neuron trained with it; how gradients flow through add, "
+        "multiply, ReLU and a fork.",
+        55,
         ("ex06_autograd_engine.ipynb",),
     ),
     Notebook(
