@@ -375,6 +375,20 @@ def test_start_here_says_where_exercises_live_and_how_they_are_graded():
     assert f"{words[n_with]} notebooks are followed by a graded exercise" in text
 
 
+def test_quoted_engine_lines_are_the_real_ones():
+    """Inline code in the prose that shows a gradient update is a line of course_lib.value."""
+    engine = (ROOT / "course_lib" / "value.py").read_text(encoding="utf-8")
+    quoted = [
+        snippet
+        for entry in COURSE
+        for text in markdown_text(load(entry))
+        for snippet in re.findall(r"`([^`]*grad \+= [^`]*)`", text)
+    ]
+    assert "parent.grad += local * node.grad" in quoted
+    for snippet in quoted:
+        assert snippet in engine, snippet
+
+
 def test_course_map_doc_is_generated():
     doc = (ROOT / "docs" / "COURSE_MAP.md").read_text(encoding="utf-8")
     assert markdown("../notebooks/") in doc
