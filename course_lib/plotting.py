@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterable
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.ticker import MaxNLocator
 
 from course_lib._validate import finite_array
 from course_lib.value import Value
@@ -49,6 +51,8 @@ OKABE_ITO = {
 }
 # The order in which lines take colours (black last: it is kept for annotations).
 PALETTE = tuple(OKABE_ITO[k] for k in list(OKABE_ITO)[1:]) + (OKABE_ITO["black"],)
+# Lines on a white background: the palette without yellow, too faint for a thin line.
+LINE_COLOURS = tuple(c for c in PALETTE if c != OKABE_ITO["yellow"])
 
 _LEAF_FILL, _NODE_FILL, _ROOT_FILL = "#DCEFFA", "#FFFFFF", "#FBE9C2"  # light sky blue, orange
 _HIGHLIGHT_FILL = "#F9F3A8"  # light yellow
@@ -356,7 +360,7 @@ def plot_loss(losses, ax=None, *, label: str | None = None):
     epochs = np.arange(1, y.size + 1)
     finite = np.isfinite(y)
     shown = np.clip(np.where(finite, y, np.nan), -_BIG, _BIG)  # autoscaling overflows beyond
-    colour = PALETTE[len(ax.get_lines()) % len(PALETTE)]
+    colour = LINE_COLOURS[len(ax.get_lines()) % len(LINE_COLOURS)]
     ax.plot(epochs, shown, color=colour, lw=1.8, label=label, marker="." if y.size < 30 else None)
     if not finite.all():
         bad = int(epochs[~finite][0])
@@ -370,6 +374,7 @@ def plot_loss(losses, ax=None, *, label: str | None = None):
     ax.set_yscale("log" if log else "linear")
     ax.set_ylim(*finite_limits(everything, log=log))
     ax.set_xlim(0.5, max(1.5, max(len(line.get_xdata()) for line in ax.get_lines()) + 0.5))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss" + (" (log scale)" if log else ""))
     ax.grid(True, alpha=0.3)
@@ -422,14 +427,19 @@ def plot_decision_boundary(
             cut = 0.5 if inside.size and inside.min() >= 0 and inside.max() <= 1 else 0.0
         region = np.where(np.isfinite(s), (s > cut).astype(float), np.nan)
         n_regions = 2
+        shade = s if inside.size else None
     else:
         region = np.where(np.isfinite(scores).all(1), np.argmax(scores, 1).astype(float), np.nan)
         n_regions = scores.shape[1]
+        shade = None
     region = region.reshape(gx.shape)
     colours = [PALETTE[[4, 0, 2, 5, 1, 6][k % 6]] for k in range(max(n_regions, classes.size))]
-    if np.isfinite(region).any():
+    if shade is not None:  # one score: the colour deepens with the distance from the cut
+        _shade_scores(ax, gx, gy, shade.reshape(gx.shape), cut, colours[:2])
+    elif np.isfinite(region).any():
         ax.contourf(gx, gy, region, levels=np.arange(n_regions + 1) - 0.5,
                     colors=colours[:n_regions], alpha=0.22)  # fmt: skip
+    if np.isfinite(region).any():
         if np.nanmin(region) != np.nanmax(region):
             ax.contour(gx, gy, region, levels=np.arange(n_regions - 1) + 0.5,
                        colors=OKABE_ITO["black"], linewidths=1.0)  # fmt: skip
@@ -443,7 +453,19 @@ def plot_decision_boundary(
     ax.set_ylim(y0, y1)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    ax.legend(fontsize=8, loc="best")
+    # outside the data, above the plot: a legend inside would cover part of the boundary
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(classes),
+              frameon=False, borderaxespad=0.2)  # fmt: skip
     if title is not None:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=10, pad=18)  # room for the legend under it
     return ax
+
+
+def _shade_scores(ax, gx, gy, s, cut, two_colours):
+    """Fill by score: white at the cut, each class's colour deeper further from it."""
+    finite = s[np.isfinite(s)]
+    lo, hi = float(finite.min()), float(finite.max())
+    reach = max(cut - lo, hi - cut, 1e-12)
+    cmap = LinearSegmentedColormap.from_list("score", [two_colours[0], "#FFFFFF", two_colours[1]])
+    levels = np.linspace(cut - reach, cut + reach, 21)
+    ax.contourf(gx, gy, np.clip(s, levels[0], levels[-1]), levels=levels, cmap=cmap, alpha=0.45)
