@@ -262,3 +262,16 @@ def test_course_map():
     assert "(x/05_backpropagation.ipynb)" in table
     hours, minutes = divmod(total_minutes(), 60)
     assert f"**{hours} h {minutes:02d} min**" in table
+
+
+def test_the_loss_floor_in_07_is_float64_rounding():
+    """07 says converged runs bottom out at the squared gap between the target and its float64
+    neighbours: 2 = 2**1, so the gaps are 2**-51 above and 2**-52 below (by hand)."""
+    from course_lib.article import ARTICLE, article_mlp
+
+    assert ARTICLE.y == 2.0
+    floors = set()
+    for lr in (0.03, 0.1, 0.3):
+        losses = np.array(article_mlp().train(ARTICLE.x, ARTICLE.y, lr=lr, epochs=100).losses)
+        floors.add(float(losses[losses > 0].min()))
+    assert floors == {2.0**-102, 2.0**-104}
