@@ -389,6 +389,13 @@ def test_quoted_engine_lines_are_the_real_ones():
         assert snippet in engine, snippet
 
 
+def test_04_names_the_articles_xavier_and_he_distributions_and_plots_them():
+    nb = load(COURSE[4])
+    text, code = "\n".join(markdown_text(nb)), "\n".join(code_cells(nb))
+    assert "**uniform**" in text and "**normal**" in text and "fan-out" in text
+    assert '"xavier_uniform"' in code and '"he_normal"' in code and "WIDTH" in code
+
+
 def test_course_map_doc_is_generated():
     doc = (ROOT / "docs" / "COURSE_MAP.md").read_text(encoding="utf-8")
     assert markdown("../notebooks/") in doc
