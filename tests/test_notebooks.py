@@ -396,6 +396,17 @@ def test_04_names_the_articles_xavier_and_he_distributions_and_plots_them():
     assert '"xavier_uniform"' in code and '"he_normal"' in code and "WIDTH" in code
 
 
+def test_biases_are_columns_everywhere():
+    """b1 is shown as a column vector in 00, 04 and 05 alike (latex_vector, never a 1-row
+    latex_matrix)."""
+    for entry in (COURSE[0], COURSE[4], COURSE[5]):
+        code = "\n".join(code_cells(load(entry)))
+        assert not re.search(r"latex_matrix\([^)]*b[12]", code), entry.file
+        assert "latex_vector" in code, entry.file
+    code = "\n".join(code_cells(load(COURSE[5])))
+    assert "latex_matrix(net.params[k])" not in code
+
+
 def test_course_map_doc_is_generated():
     doc = (ROOT / "docs" / "COURSE_MAP.md").read_text(encoding="utf-8")
     assert markdown("../notebooks/") in doc
