@@ -407,6 +407,18 @@ def test_biases_are_columns_everywhere():
     assert "latex_matrix(net.params[k])" not in code
 
 
+def test_06_counts_both_graphs_instead_of_redrawing_05s():
+    from course_lib.graphs import article_graph
+
+    code = "\n".join(code_cells(load(COURSE[6])))
+    assert "draw_graph" not in code and "backward_nodes(loss.grad_fn)" in code
+    nodes = article_graph("mse").topological_order()
+    # by hand: 12 leaves (x1, x2, 4 + 2 + 2 + 1 parameters, y) and 16 operations: 4 input
+    # products, 2 sums, 2 bias additions, 2 ReLUs, 2 output products, a sum, the output bias,
+    # the error and its square
+    assert (len(nodes), sum(not v.parents for v in nodes)) == (28, 12)
+
+
 def test_course_map_doc_is_generated():
     doc = (ROOT / "docs" / "COURSE_MAP.md").read_text(encoding="utf-8")
     assert markdown("../notebooks/") in doc
