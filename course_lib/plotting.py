@@ -56,6 +56,10 @@ LINE_COLOURS = tuple(c for c in PALETTE if c != OKABE_ITO["yellow"])
 
 _LEAF_FILL, _NODE_FILL, _ROOT_FILL = "#DCEFFA", "#FFFFFF", "#FBE9C2"  # light sky blue, orange
 _HIGHLIGHT_FILL = "#F9F3A8"  # light yellow
+GRAPH_DPI = 150  # a standalone graph figure: its 7.5 pt text shows at about 16 px
+
+# the sign written by each input of the operations whose inputs cannot be swapped
+_OPERAND_SIGNS = {"-": ("+", "−"), "/": ("", "÷")}
 _OP_SYMBOLS = {"*": "×", "-": "−", "/": "÷", "neg": "−x", "sigmoid": "σ", "relu": "ReLU"}
 
 
@@ -205,10 +209,18 @@ def _draw_graph(root, ax, *, show_grad=True, highlight=None, pending=()):
         ax.add_patch(op)
         ax.text(ox, cy, _op_symbol(node.op), ha="center", va="center", fontsize=6.5, zorder=4)
         ax.add_patch(_arrow((ox, cy), (cx, cy), op, box, hot))
-        for parent in node.parents:
+        for k, parent in enumerate(node.parents):
             pb = artists[id(parent)][0]
             start = (pb.get_x() + box_w / 2, pb.get_y() + box_h / 2)
             ax.add_patch(_arrow(start, (ox, cy), pb, op, hot or id(parent) in marked))
+            signs = _OPERAND_SIGNS.get(node.op, ())
+            if k < len(signs) and signs[k]:  # x - y is not y - x: mark which input is which
+                dx, dy = start[0] - ox, start[1] - cy
+                length = max(np.hypot(dx, dy), 1e-9)
+                along, across = 0.34 / length, 0.09 / length  # on the arrow, beside its line
+                ax.text(ox + dx * along - dy * across, cy + dy * along + dx * across, signs[k],
+                        ha="center", va="center", fontsize=9, fontweight="bold",
+                        color="#333333", zorder=5)  # fmt: skip
     ax.set_xlim(-box_w / 2 - 0.45, (n_cols - 1) * pitch_x + box_w / 2 + 0.1)
     half = (n_rows - 1) / 2 * pitch_y + box_h / 2 + 0.1
     ax.set_ylim(-half, half)
@@ -224,11 +236,11 @@ def _arrow(start, end, patch_a, patch_b, hot):
         patchA=patch_a,
         patchB=patch_b,
         arrowstyle="-|>",
-        mutation_scale=7,
+        mutation_scale=10,
         shrinkA=0,
         shrinkB=0,
-        lw=1.6 if hot else 0.7,
-        color=OKABE_ITO["vermillion"] if hot else "#888888",
+        lw=1.6 if hot else 1.0,
+        color=OKABE_ITO["vermillion"] if hot else "#555555",
         zorder=2,
     )
 
@@ -249,9 +261,13 @@ def draw_graph(root: Value, ax=None, *, show_grad: bool = True, highlight=None):
     Each value is a box with its label, data and (``show_grad``) grad; the
     operation that made it sits in a small grey node just before it. Inputs
     and parameters are blue, the output orange; ``highlight`` (a Value or a
-    list of Values) is drawn yellow with a thick vermillion border.
+    list of Values) is drawn yellow with a thick vermillion border. A figure made here (no
+    ``ax``) is shown at GRAPH_DPI, so that a small graph's text is not tiny in a notebook.
     """
-    return _draw_graph(root, ax, show_grad=show_grad, highlight=highlight)[0]
+    ax = _draw_graph(root, ax, show_grad=show_grad, highlight=highlight)[0]
+    if ax.figure.get_label() == "course_lib.draw_graph":
+        ax.figure.set_dpi(GRAPH_DPI)
+    return ax
 
 
 # --- networks ---------------------------------------------------------------------------------

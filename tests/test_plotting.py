@@ -289,3 +289,32 @@ def test_one_sided_scores_are_shaded_by_value_and_the_legend_sits_outside(tmp_pa
     legend = ax.get_legend().get_window_extent()
     axes_box = ax.get_window_extent()
     assert legend.y0 >= axes_box.y1 - 1  # above the plotting area, covering nothing
+
+
+def test_graph_marks_which_input_is_subtracted_and_is_drawn_large_enough():
+    from course_lib.graphs import graph_example
+    from course_lib.plotting import GRAPH_DPI, draw_graph
+
+    f = graph_example()  # p = x - y, f = p * z
+    ax = draw_graph(f)
+    texts = [t.get_text() for t in ax.texts]
+    # the − op's own symbol, and one sign per input of it: "+" by x's arrow, "−" by y's
+    assert texts.count("−") == 2 and texts.count("+") == 1
+    assert ax.figure.dpi == GRAPH_DPI >= 150
+    arrows = [p for p in ax.patches if type(p).__name__ == "FancyArrowPatch"]
+    assert arrows and all(p.get_linewidth() >= 1.0 for p in arrows)
+    fig, own = plt.subplots(dpi=72)
+    draw_graph(f, ax=own)
+    assert fig.dpi == 72  # an axes the caller made keeps its figure as it is
+    plt.close(fig)
+
+
+def test_only_ordered_operations_get_signs():
+    from course_lib.plotting import draw_graph
+    from course_lib.value import Value
+
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    texts = [t.get_text() for t in draw_graph(a * b + a).texts]
+    assert texts.count("+") == 1 and "−" not in texts  # the + op's symbol only
+    texts = [t.get_text() for t in draw_graph(a / b).texts]
+    assert texts.count("÷") == 2  # the op's symbol and the mark on the divisor's arrow
