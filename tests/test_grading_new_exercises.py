@@ -93,29 +93,23 @@ def test_ex06_slips_cost_their_own_part(tmp_path):
 
 
 @pytest.mark.parametrize("grade_id", ["scalar", "order", "backward", "train"])
-def test_ex06_visible_checks_fail_the_untouched_part(grade_id):
-    """Each visible check says 'Not written yet' on the stub and passes the solution."""
-    import contextlib
-    import io
-
+def test_ex06_visible_checks_right_and_wrong(grade_id):
+    """Each visible check passes the solution, says 'Not written yet' on the stub, and fails a
+    typical slip with a message."""
     from course_lib.grading.checks import ex06
 
     check = getattr(ex06, grade_id)
-    nb = load("ex06")
-    solved, stub = {}, {}
-    for cell in nb["cells"]:
-        role = cell.get("metadata", {}).get("grading", {}).get("role")
-        if role in ("setup", "answer"):
-            exec("".join(cell["source"]), solved)
-    for cell in load("ex06", SOLUTIONS.parent / "exercises")["cells"]:
-        role = cell.get("metadata", {}).get("grading", {}).get("role")
-        if role in ("setup", "answer"):
-            exec("".join(cell["source"]), stub)
-    for namespace, verdict in ((solved, "Passed"), (stub, "Not written yet")):
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            check.check(namespace)
-        assert verdict in printed.getvalue()
+    solved, stub = _namespaces("ex06")
+    assert "Passed" in _verdict(check, solved)
+    assert "Not written yet" in _verdict(check, stub)
+    wrong, _ = _namespaces("ex06")  # a fresh copy: the given functions see its names
+    slip = {"scalar": MUL_NOT_SWAPPED, "order": NO_VISITED_SET, "backward": OVERWRITE,
+            "train": MUL_NOT_SWAPPED}[grade_id]  # fmt: skip
+    exec(slip, wrong)
+    said = _verdict(check, wrong)
+    assert "✗" in said and "Passed" not in said
+    if grade_id == "backward":
+        assert "keeps only one of its two contributions" in said
 
 
 TRANSPOSED = """def backward_batch(params, cache, d_y_hat):
@@ -154,3 +148,50 @@ def test_ex07_shape_slips_get_clear_messages(tmp_path):
     message = got["bias"]["backward"][1]
     assert "should have b" in message and "sum over the batch" in message, message
     assert {k: v[0] for k, v in got["sum"].items()} == {**full, "mse": 0.0}
+
+
+def _namespaces(prefix):
+    solved, stub = {}, {}
+    for nb, namespace in (
+        (load(prefix), solved),
+        (load(prefix, SOLUTIONS.parent / "exercises"), stub),
+    ):
+        for cell in nb["cells"]:
+            if cell.get("metadata", {}).get("grading", {}).get("role") in ("setup", "answer"):
+                exec("".join(cell["source"]), namespace)
+    return solved, stub
+
+
+def _verdict(check, namespace):
+    import contextlib
+    import io
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        check.check(namespace)
+    return printed.getvalue()
+
+
+@pytest.mark.parametrize("grade_id", ["mse", "forward", "backward"])
+def test_ex07_visible_checks_right_and_wrong(grade_id):
+    from course_lib.grading.checks import ex07
+
+    check = getattr(ex07, grade_id)
+    solved, stub = _namespaces("ex07")
+    assert "Passed" in _verdict(check, solved)
+    assert "Not written yet" in _verdict(check, stub)
+    wrong, _ = _namespaces("ex07")  # a fresh copy: the given functions see its names
+    exec({"mse": SUM_NOT_MEAN, "backward": TRANSPOSED, "forward": FORWARD_NO_RELU}[grade_id], wrong)
+    said = _verdict(check, wrong)
+    assert "✗" in said and "Passed" not in said
+    if grade_id == "backward":
+        assert "should have W" in said and "shape" in said
+
+
+FORWARD_NO_RELU = """def forward_batch(X, params):
+    cache, a = {"a0": X}, X
+    for i in range(1, len(params) // 2 + 1):
+        a = a @ params[f"W{i}"].T + params[f"b{i}"]
+        cache[f"z{i}"], cache[f"a{i}"] = a, a
+    return cache
+"""

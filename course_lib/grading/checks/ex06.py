@@ -94,6 +94,16 @@ def _train_worked(call):
         raise Fail("the first loss should be (tanh(1.2 * 0.5 + 0.4 * -1.0 + 0.3) + 0.5) ** 2")
     if not got[2] < got[1] < got[0]:
         raise Fail("the loss should fall at every step of this example")
+    w, b = [1.2, 0.4], 0.3  # the same three steps by plain arithmetic
+    for k in range(3):
+        n = math.tanh(w[0] * 0.5 - w[1] + b)
+        if not _close(got[k], (n + 0.5) ** 2):
+            raise Fail(
+                f"the loss at step {k + 1} is not what gradient descent gives: check the "
+                "gradients of w and b, and that each step starts from the updated numbers"
+            )
+        g = 2 * (n + 0.5) * (1 - n * n)
+        w, b = [w[0] - 0.02 * g * 0.5, w[1] + 0.02 * g], b - 0.02 * g
 
 
 scalar = Check(
