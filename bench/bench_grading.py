@@ -76,7 +76,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", help="one assignment prefix, e.g. ex05")
     args = parser.parse_args()
-    prefixes = [args.only] if args.only else ["ex01", "ex02", "ex03", "ex04", "ex05"]
+    every = ["ex01", "ex02", "ex03", "ex04", "ex05", "ex06", "ex07"]
+    prefixes = [args.only] if args.only else every
     print(f"grading {args.learners} submissions per exercise with -j {args.jobs}")
     total = 0.0
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:

@@ -247,6 +247,8 @@ class Question:
             want = self.expected()
             if isinstance(want, str):
                 return _text_answer(answer, want)
+            if isinstance(want, (int, np.integer)) and not isinstance(want, (bool, np.bool_)):
+                return self._check_count(answer, int(want))
             return self._check_number(answer, want)
         except Exception as exc:  # a learner must never see a traceback from a check
             return Feedback(
@@ -270,6 +272,30 @@ class Question:
         return Feedback(
             "incorrect", f"not {answer!r}. Run the experiment again, or ask for a hint."
         )
+
+    def _check_count(self, answer, want: int) -> Feedback:
+        """An integer answer (a count) must be exact: no tolerance, no 'keep more digits'."""
+        arr, problem = _as_array(answer)
+        if problem:
+            return Feedback("incorrect", problem)
+        if arr.size != 1:
+            return Feedback("incorrect", f"expected one whole number, got shape {arr.shape}.")
+        given = float(arr.reshape(()))
+        if not given.is_integer():
+            return Feedback("incorrect", f"{given:g} is not a whole number, and a count is one.")
+        if given == want:
+            return Feedback("correct", f"{want}.")
+        for mistake in self.mistakes:
+            if given == float(np.asarray(mistake.value(), dtype=np.float64)):
+                return Feedback("incorrect", mistake.message)
+        off = int(given) - want
+        if abs(off) <= max(2, abs(want) // 20):
+            return Feedback(
+                "incorrect",
+                f"{int(given)} is {abs(off)} too {'many' if off > 0 else 'few'}: a count must be "
+                "exact. Count again, one part at a time.",
+            )
+        return Feedback("incorrect", f"{int(given)} is not it. Try the hint: {self.name}.hint()")
 
     def _check_number(self, answer, want) -> Feedback:
         arr, problem = _as_array(answer)
@@ -786,8 +812,37 @@ def _nb08():
     def separable():
         return "yes" if linear_model_accuracy() == 1.0 else "no"
 
+    def w1_shape():
+        from course_lib.course_examples import moons_network
+
+        return list(moons_network().params["W1"].shape)
+
+    def n_examples():
+        from course_lib.course_examples import MOONS
+
+        return MOONS["n"]
+
     q1 = Question(
         "q1",
+        "For the moons network and all N examples at once, what shape does dL/dW1 have? "
+        "(a list of two numbers)",
+        w1_shape,
+        hint="A gradient has the shape of its parameter, whatever the batch size.",
+        solution=lambda: (
+            f"{w1_shape()}: dZ1.T @ A0 is (outputs, N) @ (N, inputs); the N disappears in the "
+            "product, which sums over the examples."
+        ),
+        mistakes=[
+            Mistake(lambda: w1_shape()[::-1], "that is the shape of W1 transposed."),
+            Mistake(
+                lambda: [n_examples(), w1_shape()[0]],
+                "that is the shape of dL/dZ1, one row per example; the weight gradient sums "
+                "over the rows.",
+            ),
+        ],
+    )
+    q2 = Question(
+        "q2",
         "How many parameters does MLP([2, 16, 16, 1]) have?",
         count_from_mlp,
         hint="Each layer has n_in * n_out weights and n_out biases.",
@@ -801,8 +856,8 @@ def _nb08():
             ),
         ],
     )
-    q2 = Question(
-        "q2",
+    q3 = Question(
+        "q3",
         "Can a network with no hidden layer, MLP([2, 1]), classify every point of the two moons "
         "correctly? ('yes' or 'no')",
         separable,
@@ -813,7 +868,7 @@ def _nb08():
             f"it reaches a training accuracy of {linear_model_accuracy():.1%}."
         ),
     )
-    return q1, q2
+    return q1, q2, q3
 
 
 def _nb09():

@@ -79,7 +79,7 @@ class Step:
         try:
             problem = self._test(answer)
         except Exception as exc:  # the learner's code raised: say where, not a traceback
-            problem = f"your code raised {type(exc).__name__}: {exc}"
+            problem = f"your code raised {type(exc).__name__}: {exc}."
         if problem:
             return _shown(Feedback("incorrect", f"{problem} Try {self.name}.hint()."))
         return _shown(Feedback("correct", "it works on every test expression."))
@@ -142,7 +142,7 @@ def _test_ops(Scalar) -> str | None:
                 slopes.append(_slope(lambda t, x=x, build=build: build(x, t).data, y))
             if len(out.local) != len(slopes):
                 return f"{where}: expected {len(slopes)} local derivative(s), one per parent."
-            for name, got, want in zip("ab", out.local, slopes, strict=True):
+            for name, got, want in zip("ab"[: len(slopes)], out.local, slopes, strict=True):
                 if not math.isclose(got, want, rel_tol=1e-5, abs_tol=1e-6):
                     return (
                         f"{where}: the local derivative with respect to {name} is {got!r}, "
@@ -306,7 +306,28 @@ def _fork_grad() -> float:
     return a.grad
 
 
-def questions_03() -> tuple[Question, Question]:
+def _multiply_gate_b() -> float:
+    from course_lib.gradient_flow import gate
+
+    return gate("multiply", upstream=UPSTREAM)[1]["b"].grad
+
+
+def _article_x1():
+    """(dL/dx1, the two contributions) in the 2-2-1 graph: x1 is a fork."""
+    from course_lib.graphs import article_graph, by_label
+
+    L = article_graph()
+    L.backward()
+    n = by_label(L)
+    x1 = n["x1"]
+    parts = [p.grad * p.local[p.parents.index(x1)] for p in (n["w1_11·x1"], n["w1_21·x1"])]
+    return x1.grad, parts
+
+
+UPSTREAM = 2.0  # the upstream gradient of notebook 03's gate pictures
+
+
+def questions_03() -> tuple[Question, Question, Question, Question]:
     q1 = Question(
         "q1",
         "With = in place of += in backward, what is a.grad after b = a + a and b.backward()?",
@@ -331,4 +352,47 @@ def questions_03() -> tuple[Question, Question]:
             Mistake(lambda: 1.0, "you followed only the direct path through the sum."),
         ],
     )
-    return q1, q2
+    from course_lib.gradient_flow import GATE_INPUTS
+
+    q3 = Question(
+        "q3",
+        f"At a multiply gate a * b with a = {GATE_INPUTS['a']:g}, b = {GATE_INPUTS['b']:g} and "
+        f"an upstream gradient of {UPSTREAM:g}, what gradient reaches b?",
+        _multiply_gate_b,
+        hint="Multiply swaps: each input gets the upstream gradient times the other input.",
+        solution=lambda: (
+            f"upstream * a = {UPSTREAM:g} * {GATE_INPUTS['a']:g} = {_multiply_gate_b():g}"
+        ),
+        mistakes=[
+            Mistake(
+                lambda: UPSTREAM * GATE_INPUTS["b"],
+                "that is b's own value times the upstream gradient; a product swaps: b gets a.",
+            ),  # fmt: skip
+            Mistake(lambda: UPSTREAM, "that is what an add gate passes on; a product scales it."),
+        ],
+    )
+    q4 = Question(
+        "q4",
+        "In the 2-2-1 graph (article_graph()), what is dL/dx1? x1 feeds both hidden neurons.",
+        lambda: _article_x1()[0],
+        hint="x1 is a fork: add what reaches it through w1_11·x1 and through w1_21·x1 (each "
+        "a product: x1 gets that product's gradient times its weight).",
+        solution=lambda: (
+            "by_label(L)['x1'].grad = "
+            + " + ".join(f"{p:.6g}" for p in _article_x1()[1])
+            + f" = {_article_x1()[0]:.6g}"
+        ),
+        mistakes=[
+            Mistake(
+                lambda: _article_x1()[1][0],
+                "that is only the path through hidden neuron "
+                "1; x1 also feeds neuron 2, and a fork sums.",
+            ),  # fmt: skip
+            Mistake(
+                lambda: _article_x1()[1][1],
+                "that is only the path through hidden neuron "
+                "2; x1 also feeds neuron 1, and a fork sums.",
+            ),  # fmt: skip
+        ],
+    )
+    return q1, q2, q3, q4

@@ -14,12 +14,14 @@ True
 
 from __future__ import annotations
 
+import re
 import sys
+import textwrap
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["Requirement", "check_environment", "report", "PACKAGES"]
+__all__ = ["Requirement", "check_environment", "report", "marker_applies", "PACKAGES"]
 
 # what each package is for, in the learner's words
 PACKAGES = {
@@ -46,8 +48,68 @@ class Requirement:
     advice: str
 
 
-def pinned_versions(path: Path = REQUIREMENTS) -> dict[str, str]:
-    """``{package: version}`` from the ``name==version`` lines of requirements.txt."""
+def _marker_environment() -> dict[str, str]:
+    """The values environment markers (PEP 508) compare against, for this Python."""
+    import os
+    import platform
+
+    return {
+        "python_version": ".".join(map(str, sys.version_info[:2])),
+        "python_full_version": platform.python_version(),
+        "sys_platform": sys.platform,
+        "platform_system": platform.system(),
+        "os_name": os.name,
+        "implementation_name": sys.implementation.name,
+    }
+
+
+_OPS = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+_CLAUSE = re.compile(r"""^\s*(\w+)\s*(==|!=|<=|>=|<|>)\s*["']([^"']*)["']\s*$""")
+
+
+def marker_applies(marker: str, env: dict[str, str] | None = None) -> bool:
+    """Whether a requirement's marker (after its ``;``) holds here.
+
+    Handles comparisons joined by ``and`` / ``or`` (no parentheses), which is
+    all requirements.txt uses; versions compare as numbers, so "3.9" < "3.11".
+
+    >>> marker_applies('python_version < "3.11"', {"python_version": "3.10"})
+    True
+    >>> marker_applies('python_version >= "3.11"', {"python_version": "3.10"})
+    False
+    """
+    env = _marker_environment() if env is None else env
+
+    def clause(text: str) -> bool:
+        match = _CLAUSE.match(text)
+        if not match or match[1] not in env:
+            raise ValueError(f"requirements.txt: marker not understood: {text.strip()!r}")
+        have, op, want = env[match[1]], match[2], match[3]
+        if match[1].endswith("_version"):
+            have, want = _version_tuple(have), _version_tuple(want)
+        return _OPS[op](have, want)
+
+    return any(
+        all(clause(part) for part in alternative.split(" and "))
+        for alternative in marker.split(" or ")
+    )
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text))
+
+
+def pinned_versions(path: Path = REQUIREMENTS, env: dict[str, str] | None = None) -> dict[str, str]:
+    """``{package: version}`` from the ``name==version`` lines of requirements.txt that apply
+    to this Python: a line whose environment marker (``; python_version < "3.11"``) does not
+    hold here is skipped, as pip skips it."""
     pins = {}
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -55,9 +117,15 @@ def pinned_versions(path: Path = REQUIREMENTS) -> dict[str, str]:
         return pins
     for line in lines:
         line = line.split("#", 1)[0].strip()
-        if "==" in line:
-            name, version = line.split("==", 1)
-            pins[name.strip().lower()] = version.strip()
+        line, _, marker = line.partition(";")
+        try:
+            applies = not marker.strip() or marker_applies(marker, env)
+        except ValueError:  # a marker this check cannot read: no pin to compare with
+            applies = False
+        if "==" not in line or not applies:
+            continue
+        name, version = line.split("==", 1)
+        pins[name.strip().lower()] = version.strip()
     return pins
 
 
@@ -108,6 +176,19 @@ def check_environment(pins: dict[str, str] | None = None) -> list[Requirement]:
     return rows
 
 
+WIDTH = 88  # the report's lines fit a notebook output cell without wrapping mid-word
+
+
+def _wrapped(text: str) -> list[str]:
+    """``text`` broken between words into lines of at most WIDTH characters; a command
+    (``pip install ...``) is kept whole on a line of its own."""
+    head, sep, command = text.partition("pip install ")
+    lines = textwrap.wrap(head, WIDTH, subsequent_indent="  ", break_long_words=False)
+    if sep:
+        lines.append("    " + sep + command)
+    return lines
+
+
 def report(rows: list[Requirement] | None = None) -> str:
     """A plain-text report: one line per requirement, then what to do (if anything)."""
     rows = check_environment() if rows is None else rows
@@ -126,6 +207,6 @@ def report(rows: list[Requirement] | None = None) -> str:
         if blocking:
             lines.append("Missing pieces (the notebooks named above will not run without them):")
         for r in problems:
-            lines.append(f"- {r.name} ({r.status}): {r.advice}")
+            lines.extend(_wrapped(f"- {r.name} ({r.status}): {r.advice}"))
         lines.append("After installing, restart the kernel (Kernel > Restart Kernel) and rerun.")
     return "\n".join(lines)

@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterable
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.ticker import MaxNLocator
 
 from course_lib._validate import finite_array
 from course_lib.value import Value
@@ -49,9 +51,15 @@ OKABE_ITO = {
 }
 # The order in which lines take colours (black last: it is kept for annotations).
 PALETTE = tuple(OKABE_ITO[k] for k in list(OKABE_ITO)[1:]) + (OKABE_ITO["black"],)
+# Lines on a white background: the palette without yellow, too faint for a thin line.
+LINE_COLOURS = tuple(c for c in PALETTE if c != OKABE_ITO["yellow"])
 
 _LEAF_FILL, _NODE_FILL, _ROOT_FILL = "#DCEFFA", "#FFFFFF", "#FBE9C2"  # light sky blue, orange
 _HIGHLIGHT_FILL = "#F9F3A8"  # light yellow
+GRAPH_DPI = 150  # a standalone graph figure: its 7.5 pt text shows at about 16 px
+
+# the sign written by each input of the operations whose inputs cannot be swapped
+_OPERAND_SIGNS = {"-": ("+", "−"), "/": ("", "÷")}
 _OP_SYMBOLS = {"*": "×", "-": "−", "/": "÷", "neg": "−x", "sigmoid": "σ", "relu": "ReLU"}
 
 
@@ -201,10 +209,18 @@ def _draw_graph(root, ax, *, show_grad=True, highlight=None, pending=()):
         ax.add_patch(op)
         ax.text(ox, cy, _op_symbol(node.op), ha="center", va="center", fontsize=6.5, zorder=4)
         ax.add_patch(_arrow((ox, cy), (cx, cy), op, box, hot))
-        for parent in node.parents:
+        for k, parent in enumerate(node.parents):
             pb = artists[id(parent)][0]
             start = (pb.get_x() + box_w / 2, pb.get_y() + box_h / 2)
             ax.add_patch(_arrow(start, (ox, cy), pb, op, hot or id(parent) in marked))
+            signs = _OPERAND_SIGNS.get(node.op, ())
+            if k < len(signs) and signs[k]:  # x - y is not y - x: mark which input is which
+                dx, dy = start[0] - ox, start[1] - cy
+                length = max(np.hypot(dx, dy), 1e-9)
+                along, across = 0.34 / length, 0.09 / length  # on the arrow, beside its line
+                ax.text(ox + dx * along - dy * across, cy + dy * along + dx * across, signs[k],
+                        ha="center", va="center", fontsize=9, fontweight="bold",
+                        color="#333333", zorder=5)  # fmt: skip
     ax.set_xlim(-box_w / 2 - 0.45, (n_cols - 1) * pitch_x + box_w / 2 + 0.1)
     half = (n_rows - 1) / 2 * pitch_y + box_h / 2 + 0.1
     ax.set_ylim(-half, half)
@@ -220,11 +236,11 @@ def _arrow(start, end, patch_a, patch_b, hot):
         patchA=patch_a,
         patchB=patch_b,
         arrowstyle="-|>",
-        mutation_scale=7,
+        mutation_scale=10,
         shrinkA=0,
         shrinkB=0,
-        lw=1.6 if hot else 0.7,
-        color=OKABE_ITO["vermillion"] if hot else "#888888",
+        lw=1.6 if hot else 1.0,
+        color=OKABE_ITO["vermillion"] if hot else "#555555",
         zorder=2,
     )
 
@@ -245,9 +261,13 @@ def draw_graph(root: Value, ax=None, *, show_grad: bool = True, highlight=None):
     Each value is a box with its label, data and (``show_grad``) grad; the
     operation that made it sits in a small grey node just before it. Inputs
     and parameters are blue, the output orange; ``highlight`` (a Value or a
-    list of Values) is drawn yellow with a thick vermillion border.
+    list of Values) is drawn yellow with a thick vermillion border. A figure made here (no
+    ``ax``) is shown at GRAPH_DPI, so that a small graph's text is not tiny in a notebook.
     """
-    return _draw_graph(root, ax, show_grad=show_grad, highlight=highlight)[0]
+    ax = _draw_graph(root, ax, show_grad=show_grad, highlight=highlight)[0]
+    if ax.figure.get_label() == "course_lib.draw_graph":
+        ax.figure.set_dpi(GRAPH_DPI)
+    return ax
 
 
 # --- networks ---------------------------------------------------------------------------------
@@ -356,7 +376,7 @@ def plot_loss(losses, ax=None, *, label: str | None = None):
     epochs = np.arange(1, y.size + 1)
     finite = np.isfinite(y)
     shown = np.clip(np.where(finite, y, np.nan), -_BIG, _BIG)  # autoscaling overflows beyond
-    colour = PALETTE[len(ax.get_lines()) % len(PALETTE)]
+    colour = LINE_COLOURS[len(ax.get_lines()) % len(LINE_COLOURS)]
     ax.plot(epochs, shown, color=colour, lw=1.8, label=label, marker="." if y.size < 30 else None)
     if not finite.all():
         bad = int(epochs[~finite][0])
@@ -370,6 +390,7 @@ def plot_loss(losses, ax=None, *, label: str | None = None):
     ax.set_yscale("log" if log else "linear")
     ax.set_ylim(*finite_limits(everything, log=log))
     ax.set_xlim(0.5, max(1.5, max(len(line.get_xdata()) for line in ax.get_lines()) + 0.5))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss" + (" (log scale)" if log else ""))
     ax.grid(True, alpha=0.3)
@@ -422,14 +443,19 @@ def plot_decision_boundary(
             cut = 0.5 if inside.size and inside.min() >= 0 and inside.max() <= 1 else 0.0
         region = np.where(np.isfinite(s), (s > cut).astype(float), np.nan)
         n_regions = 2
+        shade = s if inside.size else None
     else:
         region = np.where(np.isfinite(scores).all(1), np.argmax(scores, 1).astype(float), np.nan)
         n_regions = scores.shape[1]
+        shade = None
     region = region.reshape(gx.shape)
     colours = [PALETTE[[4, 0, 2, 5, 1, 6][k % 6]] for k in range(max(n_regions, classes.size))]
-    if np.isfinite(region).any():
+    if shade is not None:  # one score: the colour deepens with the distance from the cut
+        _shade_scores(ax, gx, gy, shade.reshape(gx.shape), cut, colours[:2])
+    elif np.isfinite(region).any():
         ax.contourf(gx, gy, region, levels=np.arange(n_regions + 1) - 0.5,
                     colors=colours[:n_regions], alpha=0.22)  # fmt: skip
+    if np.isfinite(region).any():
         if np.nanmin(region) != np.nanmax(region):
             ax.contour(gx, gy, region, levels=np.arange(n_regions - 1) + 0.5,
                        colors=OKABE_ITO["black"], linewidths=1.0)  # fmt: skip
@@ -443,7 +469,19 @@ def plot_decision_boundary(
     ax.set_ylim(y0, y1)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    ax.legend(fontsize=8, loc="best")
+    # outside the data, above the plot: a legend inside would cover part of the boundary
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(classes),
+              frameon=False, borderaxespad=0.2)  # fmt: skip
     if title is not None:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=10, pad=18)  # room for the legend under it
     return ax
+
+
+def _shade_scores(ax, gx, gy, s, cut, two_colours):
+    """Fill by score: white at the cut, each class's colour deeper further from it."""
+    finite = s[np.isfinite(s)]
+    lo, hi = float(finite.min()), float(finite.max())
+    reach = max(cut - lo, hi - cut, 1e-12)
+    cmap = LinearSegmentedColormap.from_list("score", [two_colours[0], "#FFFFFF", two_colours[1]])
+    levels = np.linspace(cut - reach, cut + reach, 21)
+    ax.contourf(gx, gy, np.clip(s, levels[0], levels[-1]), levels=levels, cmap=cmap, alpha=0.45)

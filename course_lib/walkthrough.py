@@ -12,6 +12,8 @@ article's 2-2-1 example (or your own numbers, to check a hand calculation).
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from course_lib.article import STATED_NEXT_PREDICTION, STATED_PREDICTION
@@ -132,13 +134,13 @@ def format_table(report: dict, *, lr: float, article: dict | None = None) -> str
         rows.append(("  article states", _fmt(article["stated_next"]), "see below"))
         for name, value in article["conventions"].items():
             rows.append((f"  with loss {name}", _fmt(value), ""))
-    w0 = max(len(r[0]) for r in rows)
-    w1 = max(len(r[1]) for r in rows)
+    w0 = max(len(r[0]) for r in rows if not r[0].startswith("--"))  # titles stand alone
+    w1 = max(len(r[1]) for r in rows if r[2])  # only rows with a note need the alignment
     lines = []
     for a, b, c in rows:
         lines.append(a if a.startswith("--") else f"{a:<{w0}}  {b:<{w1}}  {c}".rstrip())
-    if article:
-        lines += ["", article["line"]]
+    if article:  # a long sentence, broken between words
+        lines += ["", *textwrap.wrap(article["line"], 88, break_long_words=False)]
     return "\n".join(lines)
 
 

@@ -331,6 +331,27 @@ def _name(node: Value, names: dict[int, str]) -> str:
     return f"({name})" if any(c in name for c in "·*+- ") else name
 
 
+_POWERS = {"2": "²", "3": "³"}
+
+
+def _expression(node: Value, names: dict[int, str]) -> str:
+    """How ``node`` is made from its parents, e.g. 'e²' or 'a + b' (for the stepper's text).
+
+    >>> a = Value(2.0, label="e")
+    >>> _expression(a**2, {}), _expression(a.relu(), {}), _expression(a * a, {})
+    ('e²', 'relu(e)', 'e·e')
+    """
+    args = [_name(p, names) for p in node.parents]
+    op = node.op
+    if op.startswith("**"):
+        return args[0] + _POWERS.get(op[2:], "^" + op[2:])
+    if op == "neg":
+        return "−" + args[0]
+    if op in ("+", "-", "*", "/"):
+        return {"+": " + ", "-": " − ", "*": "·", "/": "/"}[op].join(args)
+    return f"{op}({', '.join(args)})"
+
+
 def local_derivative(consumer: Value, node: Value) -> float:
     """d consumer / d node, from the local derivatives the engine stored (nothing typed).
 
@@ -419,7 +440,10 @@ class Stepper:
         if not consumers:
             return f"d{root}/d{name} = 0 ({name} does not reach {root})"
         symbols = " + ".join(
-            f"d{root}/d{_name(c, names)} · d{_name(c, names)}/d{name}" for c in consumers
+            f"1 · ∂({_expression(c, names)})/∂{name}"  # d root/d root is 1, not d root/d root
+            if c is self.root
+            else f"d{root}/d{_name(c, names)} · d{_name(c, names)}/d{name}"
+            for c in consumers
         )
         factors = [(g, d) for _, g, d in self.terms(k)]
         numbers = " + ".join(f"{g:.4g} × {d:.4g}" for g, d in factors)

@@ -26,12 +26,12 @@ RIGHT = {
     "00": [2 * 2 + 2 + 2 + 1, 0.4],
     "01": [(4 - 2) * 3, -3.0, (3.7 - 2.3) * 2.8],
     "02": [(1 - math.tanh(1.2 * 0.5 + 0.4 * -1.0 + 0.3) ** 2) * 0.5, 3 * 3.0**2],
-    "03": [1.0, FORK["b"] + 1],
+    "03": [1.0, FORK["b"] + 1, 2.0 * 3.0, DY * (0.5 * 0.2 + 0.6 * 0.4)],
     "04": [Z1[1], 0.4, "yes"],
     "05": [DY, DY * Z1[0], DY * 0.5 * 0.9, 0.4 - 0.1 * DY],
     "06": ["MseLossBackward0", 2 * DY * Z1[0]],
     "07": [1.0, 1, 0],
-    "08": [2 * 16 + 16 + 16 * 16 + 16 + 16 + 1, "no"],
+    "08": [[16, 2], 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1, "no"],
     "09": [1, "lower"],  # XOR is not linearly separable; L2's effect: test_classify2d
 }
 
@@ -61,6 +61,43 @@ def test_tolerance(nb, i):
     nearly = q.check(want * (1 + 3e-3))
     assert not nearly.correct
     assert "close" in nearly.message
+
+
+COUNTS = [(nb, i) for nb, i in ALL if type(questions(nb)[i].expected()) is int]
+
+
+def test_the_count_questions():
+    assert {("00", 0), ("07", 1), ("07", 2), ("08", 1)} <= set(COUNTS)
+
+
+@pytest.mark.parametrize(("nb", "i"), COUNTS)
+def test_counts_are_exact_with_their_own_feedback(nb, i):
+    q = questions(nb)[i]
+    want = RIGHT[nb][i]
+    assert q.check(float(want)).correct and q.check(np.int64(want)).correct
+    slips = {m.value() for m in q.mistakes}
+    for off, word in ((1, "1 too many"), (-1, "1 too few")):
+        if want + off in slips:
+            continue
+        result = q.check(want + off)
+        assert not result.correct and word in result.message, str(result)
+        assert "digits" not in result.message
+    assert "whole number" in q.check(want + 0.5).message
+    assert "whole number" in q.check([want, want]).message
+
+
+def test_the_parameter_count_off_by_one():
+    q2 = questions("08")[1]
+    want = 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+    assert "1 too few" in q2.check(want - 1).message
+    assert "only the weights" in q2.check(2 * 16 + 16 * 16 + 16).message
+
+
+def test_the_gradient_shape_question():
+    q1 = questions("08")[0]
+    assert q1.check((16, 2)).correct and q1.check(np.zeros((16, 2)).shape).correct
+    assert "transposed" in q1.check([2, 16]).message
+    assert "one row per example" in q1.check([200, 16]).message
 
 
 BAD_ANSWERS = [
@@ -105,8 +142,8 @@ def test_hint_and_solution(nb, i):
     assert hint.status == "hint" and len(hint.message) > 10
     assert solution.status == "solution"
     want = RIGHT[nb][i]
-    if isinstance(want, str):
-        assert want in solution.message
+    if isinstance(want, (str, list)):
+        assert str(want) in solution.message
     else:
         assert f"{want:.6g}" in solution.message  # the solution quotes the computed answer
 

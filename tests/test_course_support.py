@@ -74,6 +74,65 @@ def test_pinned_versions(tmp_path):
     assert envcheck.pinned_versions(tmp_path / "missing.txt") == {}
 
 
+def test_pinned_versions_honour_markers_in_the_real_file():
+    """requirements.txt pins matplotlib, ipykernel and hypothesis twice, by Python version."""
+    real = envcheck.REQUIREMENTS
+    text = real.read_text(encoding="utf-8")
+    new = envcheck.pinned_versions(real, {"python_version": "3.11"})
+    old = envcheck.pinned_versions(real, {"python_version": "3.10"})
+    for name in ("matplotlib", "ipykernel", "hypothesis"):
+        lines = [line for line in text.splitlines() if line.startswith(f"{name}==")]
+        assert len(lines) == 2
+        by_marker = {
+            line.split(";")[1].strip(): line.split(";")[0].split("==")[1] for line in lines
+        }
+        assert new[name] == by_marker['python_version >= "3.11"']
+        assert old[name] == by_marker['python_version < "3.11"']
+        assert ";" not in new[name] and '"' not in new[name]
+    assert new["numpy"] == old["numpy"]  # no marker: the same everywhere
+
+
+def test_environment_check_on_this_python_flags_nothing_the_markers_exclude():
+    """Run on the course's own environment (installed from requirements.txt by pip, which
+    honours the markers): every package is ok, and no advice is a shell error."""
+    rows = envcheck.check_environment()
+    assert {r.name: r.status for r in rows if r.status != "ok"} == {}
+    rows = envcheck.check_environment(envcheck.pinned_versions(env={"python_version": "3.10"}))
+    by_name = {r.name: r for r in rows}
+    import matplotlib
+
+    if matplotlib.__version__ != by_name["matplotlib"].wanted:  # this Python is not 3.10
+        assert by_name["matplotlib"].status == "different version"
+    for line in envcheck.report(rows).splitlines():
+        assert len(line) <= envcheck.WIDTH and "python_version" not in line
+        if "pip install" in line:
+            assert ";" not in line and '"' not in line  # a command the shell can run
+
+
+def test_marker_applies():
+    env = {"python_version": "3.9", "sys_platform": "linux"}
+    assert envcheck.marker_applies('python_version < "3.11"', env)  # 3.9 < 3.11 as numbers
+    assert not envcheck.marker_applies('python_version >= "3.11"', env)
+    assert envcheck.marker_applies('python_version >= "3.11" or sys_platform == "linux"', env)
+    assert not envcheck.marker_applies('python_version < "3.11" and sys_platform != "linux"', env)
+    with pytest.raises(ValueError, match="marker not understood: 'extra == \"x\"'"):
+        envcheck.marker_applies('extra == "x"', env)
+
+
+def test_unreadable_marker_gives_no_pin(tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text('numpy==1.0; extra == "x"\ntorch==2.0; python_version >= "3"\n')
+    assert envcheck.pinned_versions(req) == {"torch": "2.0"}
+
+
+def test_report_lines_break_between_words():
+    rows = envcheck.check_environment({"numpy": "0.0.1-a-long-version-string", "torch": "0.1"})
+    text = envcheck.report(rows)
+    assert max(len(line) for line in text.splitlines()) <= envcheck.WIDTH
+    assert "    pip install numpy==0.0.1-a-long-version-string" in text.splitlines()
+    assert "pip install torch==0.1 --index-url https://download.pytorch.org/whl/cpu" in text
+
+
 def test_environment_statuses(monkeypatch):
     monkeypatch.setattr(
         envcheck,
@@ -203,3 +262,16 @@ def test_course_map():
     assert "(x/05_backpropagation.ipynb)" in table
     hours, minutes = divmod(total_minutes(), 60)
     assert f"**{hours} h {minutes:02d} min**" in table
+
+
+def test_the_loss_floor_in_07_is_float64_rounding():
+    """07 says converged runs bottom out at the squared gap between the target and its float64
+    neighbours: 2 = 2**1, so the gaps are 2**-51 above and 2**-52 below (by hand)."""
+    from course_lib.article import ARTICLE, article_mlp
+
+    assert ARTICLE.y == 2.0
+    floors = set()
+    for lr in (0.03, 0.1, 0.3):
+        losses = np.array(article_mlp().train(ARTICLE.x, ARTICLE.y, lr=lr, epochs=100).losses)
+        floors.add(float(losses[losses > 0].min()))
+    assert floors == {2.0**-102, 2.0**-104}

@@ -24,8 +24,6 @@ from tests.grading_fixtures.submissions import (
     write,
 )
 
-POINTS = {"ex01": 4, "ex02": 6, "ex03": 6, "ex04": 6, "ex05": 6}  # as stated in each notebook
-
 
 def grade(*args, cwd, check=True, env=None):
     cmd = [sys.executable, "-m", "course_lib.grading", "grade", *map(str, args), "--quiet"]

@@ -12,7 +12,7 @@ from course_lib.grading.notebook import HIDDEN, SOLUTION, blocks, strip_hidden, 
 from course_lib.grading.release import ReleaseError, release, student_copy
 from tests.grading_fixtures.submissions import EXERCISES, SOLUTIONS
 
-PREFIXES = ["ex01", "ex02", "ex03", "ex04", "ex05"]
+PREFIXES = ["ex01", "ex02", "ex03", "ex04", "ex05", "ex06", "ex07"]
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 

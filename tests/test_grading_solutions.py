@@ -10,9 +10,7 @@ import sys
 
 import pytest
 
-from tests.grading_fixtures.submissions import EXERCISES, SOLUTIONS, notebook_path, write
-
-POINTS = {"ex01": 4, "ex02": 6, "ex03": 6, "ex04": 6, "ex05": 6}  # as stated in each notebook
+from tests.grading_fixtures.submissions import EXERCISES, POINTS, SOLUTIONS, notebook_path, write
 
 
 def grade(*args, cwd):

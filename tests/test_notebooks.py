@@ -203,6 +203,31 @@ def test_backward_by_hand_in_04_equals_mlp_backward():
     assert dead > 0, "the cases must exercise a ReLU that is off"
 
 
+def test_backward_batch_in_08_equals_pytorch():
+    """08's batched backward pass, on random sizes and batches, against PyTorch float64."""
+    import torch
+
+    namespace = {"np": np}
+    exec(cell_defining(load(COURSE[8]), "backward_batch"), namespace)
+    backward_batch = namespace["backward_batch"]
+    rng = np.random.default_rng(8)
+    for sizes in ([2, 3, 1], [4, 6, 5, 2], [3, 8, 8, 8, 1]):
+        n = int(rng.integers(1, 40))
+        net = MLP(sizes, "relu", rng=rng)
+        x, dy = rng.normal(size=(n, sizes[0])), rng.normal(size=(n, sizes[-1]))
+        _, cache = net.forward(x)
+        grads = backward_batch(net.params, cache, dy)
+        p = {k: torch.tensor(v, requires_grad=True) for k, v in net.params.items()}
+        a = torch.tensor(x)
+        for i in range(1, len(sizes)):
+            a = a @ p[f"W{i}"].T + p[f"b{i}"]
+            a = torch.relu(a) if i < len(sizes) - 1 else a
+        (a * torch.tensor(dy)).sum().backward()
+        for k, v in p.items():
+            assert grads[k].shape == v.shape
+            np.testing.assert_allclose(grads[k], v.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_forward_by_hand_in_03_equals_mlp_forward():
     namespace = {"np": np}
     exec(cell_defining(load(COURSE[4]), "forward_by_hand"), namespace)
@@ -291,7 +316,7 @@ MARKED = [e for e in COURSE if any(s.startswith(CHECK_MARK) for s in code_cells(
 
 
 def test_the_notebooks_with_key_numbers_mark_them():
-    assert {e.number for e in MARKED} >= {"01", "02", "04", "05", "06", "07", "08"}
+    assert {e.number for e in MARKED} >= {"01", "02", "03", "04", "05", "06", "07", "08"}
 
 
 @pytest.mark.slow
@@ -328,6 +353,74 @@ def test_golden_outputs_hold_the_article_numbers():
     assert f"{nxt['mse']:.6f}" in (GOLDEN / "06.txt").read_text(encoding="utf-8")
     assert ": True" in (GOLDEN / "06.txt").read_text(encoding="utf-8")
     assert "False" not in "".join(p.read_text(encoding="utf-8") for p in GOLDEN.glob("*.txt"))
+
+
+@pytest.mark.parametrize("entry", [e for e in COURSE if e.exercises], ids=lambda e: e.number)
+def test_now_try_links_each_exercise_that_practises_the_notebook(entry):
+    last = source(load(entry)["cells"][-1])
+    for exercise in entry.exercises:
+        assert (ROOT / "exercises" / exercise).is_file()
+        assert (ROOT / "solutions" / exercise).is_file()
+        assert f"**Now try:** [Exercise {int(exercise[2:4])}:" in last
+        assert f"](../exercises/{exercise})" in last
+
+
+def test_every_exercise_is_on_the_course_map_once():
+    mapped = sorted(e for entry in COURSE for e in entry.exercises)
+    assert mapped == sorted(p.name for p in (ROOT / "exercises").glob("ex*.ipynb"))
+
+
+def test_start_here_says_where_exercises_live_and_how_they_are_graded():
+    text = "\n".join(markdown_text(load(COURSE[0])))
+    for words in ("`exercises/`", "check()", "hint()", "python -m course_lib.grading", "random"):
+        assert words in text
+    words = "Zero One Two Three Four Five Six Seven Eight Nine".split()
+    n_with = sum(1 for entry in COURSE if entry.exercises)
+    assert f"{words[n_with]} notebooks are followed by a graded exercise" in text
+
+
+def test_quoted_engine_lines_are_the_real_ones():
+    """Inline code in the prose that shows a gradient update is a line of course_lib.value."""
+    engine = (ROOT / "course_lib" / "value.py").read_text(encoding="utf-8")
+    quoted = [
+        snippet
+        for entry in COURSE
+        for text in markdown_text(load(entry))
+        for snippet in re.findall(r"`([^`]*grad \+= [^`]*)`", text)
+    ]
+    assert "parent.grad += local * node.grad" in quoted
+    for snippet in quoted:
+        assert snippet in engine, snippet
+
+
+def test_04_names_the_articles_xavier_and_he_distributions_and_plots_them():
+    nb = load(COURSE[4])
+    text, code = "\n".join(markdown_text(nb)), "\n".join(code_cells(nb))
+    assert "**uniform**" in text and "**normal**" in text and "fan-out" in text
+    assert '"xavier_uniform"' in code and '"he_normal"' in code and "WIDTH" in code
+
+
+def test_biases_are_columns_everywhere():
+    """b1 is shown as a column vector in 00, 04 and 05 alike (latex_vector, never a 1-row
+    latex_matrix)."""
+    for entry in (COURSE[0], COURSE[4], COURSE[5]):
+        code = "\n".join(code_cells(load(entry)))
+        assert not re.search(r"latex_matrix\([^)]*b[12]", code), entry.file
+        assert "latex_vector" in code, entry.file
+    code = "\n".join(code_cells(load(COURSE[5])))
+    assert "latex_matrix(net.params[k])" not in code
+
+
+def test_06_counts_both_graphs_instead_of_redrawing_05s():
+    from course_lib.graphs import article_graph
+
+    code = "\n".join(code_cells(load(COURSE[6])))
+    assert "draw_graph" not in code and "backward_nodes(loss.grad_fn)" in code
+    nodes = article_graph("mse").topological_order()
+    # by hand: 12 leaves (x1, x2, 4 + 2 + 2 + 1 parameters, y) and 16 operations: 4 input
+    # products, 2 sums, 2 bias additions, 2 ReLUs, 2 output products, a sum, the output bias,
+    # the error and its square
+    assert (len(nodes), sum(not v.parents for v in nodes)) == (28, 12)
 
 
 def test_course_map_doc_is_generated():

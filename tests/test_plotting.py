@@ -257,3 +257,64 @@ def test_plot_loss_draws_extreme_values_without_warnings(values, tmp_path):
     ax = plot_loss(values)
     ax.figure.savefig(tmp_path / "extreme.png")
     assert all(math.isfinite(v) for v in ax.get_ylim())
+
+
+def test_loss_curve_epoch_ticks_are_whole_numbers(tmp_path):
+    ax = plot_loss([1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.04, 0.03, 0.02, 0.01])
+    ax.figure.savefig(tmp_path / "ticks.png")  # ticks are placed when the figure is drawn
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_loss_lines_are_never_yellow():
+    from course_lib.plotting import OKABE_ITO
+
+    ax = None
+    for k in range(9):
+        ax = plot_loss([1.0, 0.5 / (k + 1)], ax=ax, label=str(k))
+    colours = [line.get_color().upper() for line in ax.get_lines()]
+    assert OKABE_ITO["yellow"].upper() not in colours
+    assert len(set(colours[:7])) == 7  # seven distinguishable lines before a colour repeats
+
+
+def test_one_sided_scores_are_shaded_by_value_and_the_legend_sits_outside(tmp_path):
+    """An untrained network may call every point class 0: the fill still shows its scores."""
+    X, y = _blobs()
+    ax = plot_decision_boundary(lambda g: 0.3 + 0.02 * g[:, 0], X, y, threshold=0.5)
+    ax.figure.savefig(tmp_path / "shade.png")
+    fills = [c for c in ax.collections if type(c).__name__ == "QuadContourSet"]
+    assert len(fills) == 1  # no boundary line: every score is below the cut
+    used = [v for v in fills[0].levels if 0.2 <= v <= 0.4]
+    assert len(used) > 3  # several shades, not one flat colour
+    legend = ax.get_legend().get_window_extent()
+    axes_box = ax.get_window_extent()
+    assert legend.y0 >= axes_box.y1 - 1  # above the plotting area, covering nothing
+
+
+def test_graph_marks_which_input_is_subtracted_and_is_drawn_large_enough():
+    from course_lib.graphs import graph_example
+    from course_lib.plotting import GRAPH_DPI, draw_graph
+
+    f = graph_example()  # p = x - y, f = p * z
+    ax = draw_graph(f)
+    texts = [t.get_text() for t in ax.texts]
+    # the − op's own symbol, and one sign per input of it: "+" by x's arrow, "−" by y's
+    assert texts.count("−") == 2 and texts.count("+") == 1
+    assert ax.figure.dpi == GRAPH_DPI >= 150
+    arrows = [p for p in ax.patches if type(p).__name__ == "FancyArrowPatch"]
+    assert arrows and all(p.get_linewidth() >= 1.0 for p in arrows)
+    fig, own = plt.subplots(dpi=72)
+    draw_graph(f, ax=own)
+    assert fig.dpi == 72  # an axes the caller made keeps its figure as it is
+    plt.close(fig)
+
+
+def test_only_ordered_operations_get_signs():
+    from course_lib.plotting import draw_graph
+    from course_lib.value import Value
+
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    texts = [t.get_text() for t in draw_graph(a * b + a).texts]
+    assert texts.count("+") == 1 and "−" not in texts  # the + op's symbol only
+    texts = [t.get_text() for t in draw_graph(a / b).texts]
+    assert texts.count("÷") == 2  # the op's symbol and the mark on the divisor's arrow

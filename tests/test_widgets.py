@@ -371,8 +371,17 @@ def test_stepper_on_the_small_graph_and_a_value_used_twice():
     out.label = "out"
     st = Stepper(out)
     k = [n.label for n in st.order].index("a") + 1
-    # d out/da = d out/db · db/da + d out/d out · 1 = 1 * 2a + 1 = 7
-    assert st.chain(k) == "dout/da = dout/db · db/da + dout/dout · dout/da = 1 × 6 + 1 × 1 = 7"
+    # d out/da = d out/db · db/da + 1 · ∂(b + a)/∂a = 1 * 2a + 1 = 7
+    assert st.chain(k) == "dout/da = dout/db · db/da + 1 · ∂(b + a)/∂a = 1 × 6 + 1 × 1 = 7"
+
+
+def test_stepper_text_is_never_circular_at_the_loss():
+    """The step for e in L = e² reads 1 · ∂(e²)/∂e (04's review): never dL/dL · dL/de."""
+    st = Stepper(article_graph())
+    k = [n.label for n in st.order].index("e") + 1
+    e = st.order[k - 1].data  # y_hat - y
+    assert st.chain(k) == f"dL/de = 1 · ∂(e²)/∂e = 1 × {2 * e:.4g} = {2 * e:.4g}"
+    assert all("dL/dL ·" not in st.chain(i) for i in range(1, len(st.order) + 1))
 
 
 @pytest.mark.parametrize(

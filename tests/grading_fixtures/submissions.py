@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 
+# each assignment's total, as stated in its notebook (written out by hand, not read from it)
+POINTS = {"ex01": 4, "ex02": 6, "ex03": 6, "ex04": 6, "ex05": 6, "ex06": 6, "ex07": 6}
+
 
 def notebook_path(folder: Path, prefix: str) -> Path:
     (path,) = sorted(folder.glob(f"{prefix}_*.ipynb"))

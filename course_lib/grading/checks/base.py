@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 import textwrap
 import traceback
@@ -52,6 +53,12 @@ class Check:
         ns = namespace if namespace is not None else sys._getframe(1).f_globals
         self.passed = False
         for name in self.names:
+            broken = _broken_definition(name, ns)
+            if broken:  # the check would test the last version that ran, not the one on screen
+                print(f"✗ The cell that defines {name} does not run: {broken}.")
+                print("  Fix it and run that cell again, then check.")
+                return
+        for name in self.names:
             if name not in ns:
                 print(f"✗ {name} is not defined yet: run the cell where you define it.")
                 return
@@ -88,6 +95,23 @@ class Check:
                 for module in imports_of(textwrap.dedent(source), self.blocked, self.allowed):
                     found.append(f"{name} imports {module!r}, which this exercise does not allow")
         return found
+
+
+def _broken_definition(name: str, ns: dict) -> str | None:
+    """The syntax error in the latest cell (IPython's input history) that defines ``name``,
+    if it has one; None when it compiles, or outside IPython."""
+    history = ns.get("_ih")
+    if not isinstance(history, list):
+        return None
+    defines = re.compile(rf"^(def\s+{re.escape(name)}\s*\(|{re.escape(name)}\s*=)", re.M)
+    for source in reversed(history):
+        if isinstance(source, str) and defines.search(source):
+            try:
+                compile(source, "<cell>", "exec")
+            except SyntaxError as exc:  # IndentationError is one
+                return f"{type(exc).__name__}: {exc.msg} (line {exc.lineno} of the cell)"
+            return None
+    return None
 
 
 def _where(exc: BaseException) -> str:

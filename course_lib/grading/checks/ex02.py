@@ -106,8 +106,11 @@ backward = Check(
     [_backward_article, _backward_numeric],
     [
         "Start from d_y_hat = mse_loss(y_hat, y)[1]; the output is linear, so dL/dz2 = d_y_hat.",
-        "dW2 has W2's shape (1, 2): np.outer(d_z2, a1). Going back through W2: W2.T @ d_z2.",
-        "Through ReLU: multiply by relu_grad(z1). Then dW1 = np.outer(d_z1, x), db1 = d_z1.",
+        "Each gradient has its parameter's shape. dW2 is (1, 2): which product of d_z2 "
+        "(shape (1,)) and a1 (shape (2,)) gives that shape? Entry [i, j] is d_z2[i] * a1[j].",
+        "Going back through W2, each hidden neuron k receives d_z2 times the weight that joins "
+        "it to the output. Through ReLU: multiply by relu_grad(z1). dW1 then follows the same "
+        "pattern as dW2, with x in place of a1.",
     ],
     points=4,
     blocked=BLOCKED,

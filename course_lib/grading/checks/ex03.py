@@ -74,7 +74,8 @@ train = Check(
     [_train_article, _train_length],
     [
         "Each epoch: compute the loss (forward, then mse_loss), remember it, then update.",
-        "params = sgd_step(params, backward(x, y, params), lr) inside the loop.",
+        "The update needs the gradients at the current parameters: your backward gives them, "
+        "your sgd_step uses them. Keep the new parameters for the next epoch.",
     ],
     points=3,
     blocked=BLOCKED,

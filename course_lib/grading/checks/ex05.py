@@ -101,7 +101,8 @@ max_abs_difference = Check(
     ["max_abs_difference"],
     [_difference_example, _difference_keys],
     [
-        "For each key: np.max(np.abs(a[key] - b[key])); then the max over the keys.",
+        "Compare the two dicts key by key: the largest absolute difference within each "
+        "array, then the largest of those.",
         "Return a Python float: float(...).",
     ],
     points=1,
