@@ -30,7 +30,7 @@ PACKAGES = {
     "torch": "notebooks 06 and 08 (PyTorch)",
     "ipywidgets": "the sliders in notebooks 05 and 07",
     "jupyterlab_widgets": "lets JupyterLab draw those sliders",
-    "anywidget": "draws the playgrounds and the stepper in the browser",
+    "anywidget": "draws the playgrounds and stepper in the browser",
     "jupyterlab": "the notebook interface itself",
     "ipykernel": "the Python kernel the notebooks run in",
 }

@@ -11,7 +11,7 @@ lunch. docs/WORKSHOP.md shows ``markdown()``; a test keeps the two in step.
 >>> MODEL["words_per_minute"], MODEL["minutes_per_point"]
 (150, 5)
 >>> day_plan(HALF_DAY_MINUTES)[0]
-('09:00', '00', 'Start here', 25)
+('09:00', '00', 'Start here', 26)
 """
 
 from __future__ import annotations
@@ -43,12 +43,11 @@ FULL_DAY_MINUTES = 7 * 60 + 30  # 09:00-16:30, lunch included
 BREAK_EVERY, BREAK_MINUTES, LUNCH_MINUTES = 90, 15, 60
 WIDGETS = ("training_playground(", "backward_stepper(", "Playground(", "Slider(")
 # each exercise right after the notebook it practises (its number in the course map)
+# each graded exercise right after the notebook that teaches it, as the course map says
 EXERCISE_AFTER = {
-    "ex04_chain_rule": "02",
-    "ex01_forward_pass": "03",
-    "ex02_backward_pass": "04",
-    "ex05_pytorch_equivalence": "05",
-    "ex03_gradient_descent": "06",
+    exercise.removesuffix(".ipynb"): notebook.number
+    for notebook in COURSE
+    for exercise in notebook.exercises
 }
 
 

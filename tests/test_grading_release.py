@@ -97,7 +97,11 @@ def test_student_copies_keep_ids_metadata_stubs_and_tags():
             if role == "answer":
                 answers += 1
                 src = "".join(cell["source"])
-                assert "# YOUR CODE HERE" in src and "raise NotImplementedError()" in src
+                assert "# YOUR CODE HERE" in src
+                # a function's body raises until written; a top-level answer never raises
+                # (it would stop Run All): its own first line leaves the name unanswered
+                top_level = "\n# YOUR CODE HERE" in "\n" + src
+                assert ("raise NotImplementedError()" in src) != top_level, src
                 assert "raises-exception" in cell["metadata"]["tags"]
                 assert cell["metadata"]["grading"] == sol_cells[cell["id"]]["metadata"]["grading"]
             if role == "check":

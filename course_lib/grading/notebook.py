@@ -207,9 +207,13 @@ def _replace_blocks(source: str, markers, stub) -> str:
 
 
 def strip_solution(source: str) -> str:
-    """Each solution block becomes ``# YOUR CODE HERE`` and ``raise NotImplementedError()``."""
+    """Each solution block becomes ``# YOUR CODE HERE`` and ``raise NotImplementedError()``;
+    a block at the top level of a cell, only the comment (a top-level raise would stop Run All:
+    the cell's own first line, e.g. ``LEARNING_RATE = None``, leaves the name unanswered)."""
     stub = ("# YOUR CODE HERE", "raise NotImplementedError()")
-    return _replace_blocks(source, SOLUTION, lambda ind: [ind + line for line in stub])
+    return _replace_blocks(
+        source, SOLUTION, lambda ind: [ind + line for line in (stub if ind else stub[:1])]
+    )
 
 
 def strip_hidden(source: str) -> str:
