@@ -234,3 +234,34 @@ def test_an_older_versions_grading_folders_are_removed_once_a_day_old(tmp_path):
     os.utime(old, (two_days_ago, two_days_ago))
     assert clean_stale_temp_dirs(tmp_path) == [old]
     assert recent.exists() and not old.exists()
+
+
+def test_only_tmp_is_writable_and_every_writable_place_is_capped(box):
+    attack = (
+        "import os\n"
+        "def fill(places):\n"
+        "    out = {}\n"
+        "    for place in places:\n"
+        "        written = 0\n"
+        "        try:\n"
+        "            for i in range(12):\n"
+        "                with open(os.path.join(place, f'fill{i}'), 'wb') as f:\n"
+        "                    f.write(b'x' * 15_000_000)\n"
+        "                written += 15\n"
+        "        except OSError as e:\n"
+        "            out[place] = [written, type(e).__name__]\n"
+        "            continue\n"
+        "        out[place] = [written, 'no limit']\n"
+        "    return out"
+    )
+    places = ["/", "/work", "/etc", "/usr", "/dev/shm", "/dev", "/tmp"]
+    got = call(box, attack, "fill", places, timeout=20)
+    for place in ["/", "/work", "/etc", "/usr", "/dev"]:
+        assert got[place] == [0, "OSError"], (place, got)  # read-only: not one file
+    assert got["/dev/shm"][0] == 0  # 1 MB: not one 15 MB file
+    assert 30 <= got["/tmp"][0] <= 64, got  # the 64 MB tmpfs, in 15 MB files
+    call(
+        box,
+        "import os, glob\ndef clean():\n    [os.remove(f) for f in glob.glob('/tmp/fill*')]",
+        "clean",
+    )

@@ -3,7 +3,8 @@
 What the sandbox sees, all read-only: the system's ``/usr`` (and ``/lib*``, ``/bin`` as the
 host has them), ``/etc/ld.so.cache``, the interpreter's prefix, the virtual environment and
 the ``course_lib`` package; a private ``/proc`` (its own processes only), a minimal ``/dev``,
-and a size-capped tmpfs for ``/tmp``, which is also home. Nothing else of the grader's
+and size-capped tmpfs for ``/tmp`` (which is also home) and ``/dev/shm``; the root itself is
+read-only, so nothing can be written anywhere else. Nothing else of the grader's
 filesystem exists inside: not the repository, solutions/, the gradebook or /home.
 
 >>> cmd = command(["python3", "-c", "pass"], env={"HOME": "/tmp"})
@@ -155,6 +156,8 @@ def command(
     args += _hide(*hidden_paths(blocked, allowed))
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--size", str(tmp_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
+    args += ["--size", str(1024 * 1024), "--perms", "1777", "--tmpfs", "/dev/shm"]
+    args += ["--remount-ro", "/dev", "--remount-ro", "/"]  # nothing to write outside /tmp
     args += ["--chdir", "/tmp", "--clearenv"]
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
