@@ -126,6 +126,19 @@ class Rule:
 _MANUAL = ("manual_backward", "manual_forward", "manual_mse_loss")
 _GRADS = ("W1", "b1", "W2", "b2")
 
+
+def _torch_rule(tool: str, why: str) -> Rule:
+    """An ex05 part: the given manual_* functions are gone, ``params[key]`` must come out of
+    ``tool`` for each returned W1, b1, W2, b2."""
+    return Rule(
+        hide=_MANUAL,
+        require=(tool,),
+        keys=_GRADS,
+        leaf=_entry(2),
+        why=f"{why}, without the given manual_* functions",
+    )
+
+
 RULES: dict[tuple[str, str], Rule] = {
     ("ex04_chain_rule", "by_hand"): Rule(
         hide=("Value",),
@@ -141,22 +154,14 @@ RULES: dict[tuple[str, str], Rule] = {
         why="grads_with_value must return the .grad of the Values holding a, b, c and d, as "
         "Value's backward() computed them",
     ),
-    ("ex05_pytorch_equivalence", "torch_gradients"): Rule(
-        hide=_MANUAL,
-        require=("torch.autograd",),
-        keys=_GRADS,
-        leaf=_entry(2),
-        why="torch_gradients must return the gradients that PyTorch's autograd computed for "
-        "tensors holding the parameters (loss.backward() or torch.autograd.grad), without the "
-        "given manual_* functions",
+    ("ex05_pytorch_equivalence", "torch_gradients"): _torch_rule(
+        "torch.autograd",
+        "torch_gradients must return the gradients that PyTorch's autograd computed for "
+        "tensors holding the parameters (loss.backward() or torch.autograd.grad)",
     ),
-    ("ex05_pytorch_equivalence", "torch_sgd_step"): Rule(
-        hide=_MANUAL,
-        require=("torch.optim.SGD",),
-        keys=_GRADS,
-        leaf=_entry(2),
-        why="torch_sgd_step must return the parameters as torch.optim.SGD's step() left them, "
-        "without the given manual_* functions",
+    ("ex05_pytorch_equivalence", "torch_sgd_step"): _torch_rule(
+        "torch.optim.SGD",
+        "torch_sgd_step must return the parameters as torch.optim.SGD's step() left them",
     ),
 }
 
