@@ -265,3 +265,13 @@ def test_only_tmp_is_writable_and_every_writable_place_is_capped(box):
         "import os, glob\ndef clean():\n    [os.remove(f) for f in glob.glob('/tmp/fill*')]",
         "clean",
     )
+
+
+def test_the_private_tmp_is_mounted_before_the_binds_that_may_lie_below_it():
+    """A course cloned into /tmp (as CI may do) keeps its venv and course_lib in the sandbox."""
+    from course_lib.grading import bwrap
+
+    cmd = bwrap.command(["python3"], env={})
+    tmp = next(i for i in range(len(cmd) - 1) if cmd[i : i + 2] == ["--tmpfs", "/tmp"])
+    binds = [i for i, arg in enumerate(cmd) if arg in ("--ro-bind", "--ro-bind-try")]
+    assert binds and tmp < min(binds)

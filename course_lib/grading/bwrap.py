@@ -150,12 +150,13 @@ def command(
         "--unshare-cgroup-try", "--disable-userns", "--new-session", "--die-with-parent",
         "--cap-drop", "ALL", "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
     ]  # fmt: skip
+    # /tmp first: the binds may lie below it (a clone in /tmp) and must not be covered
+    args += ["--size", str(tmp_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
     args += _system()
     for path in binds():
         args += ["--ro-bind", path, path]
     args += _hide(*hidden_paths(blocked, allowed))
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(tmp_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
     args += ["--size", str(1024 * 1024), "--perms", "1777", "--tmpfs", "/dev/shm"]
     args += ["--remount-ro", "/dev", "--remount-ro", "/"]  # nothing to write outside /tmp
     args += ["--chdir", "/tmp", "--clearenv"]
