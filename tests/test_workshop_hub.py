@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -53,7 +54,10 @@ def _requirements() -> None:
     except ImportError as exc:
         missing.append(f"{exc.name} (pip install -r workshop/requirements.txt)")
     if missing:
-        pytest.fail("the workshop hub needs " + ", ".join(missing) + "; `make test` installs both")
+        reason = "the workshop hub needs " + ", ".join(missing) + "; `make test` installs both"
+        if os.environ.get("CI", "").lower() in ("true", "1") or shutil.which("npm"):
+            pytest.fail(reason)  # in CI, or with npm at hand, a missing piece is a failure
+        pytest.skip(reason + " (Node.js's npm is not installed here; CI installs it)")
 
 
 def bare_course_repo(tmp_path: Path) -> Path:
