@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(ROOT / "workshop"))
 
 from _timing import percentile  # noqa: E402
-from hubdriver import Hub, Learner  # noqa: E402
+from hubdriver import Hub, Learner, bare_course_repo  # noqa: E402
 from link import link  # noqa: E402
 
 CODE = "sizing-run-code"
@@ -60,15 +59,6 @@ def cpu_seconds(pid: int) -> float:
     text = Path(f"/proc/{pid}/stat").read_text()
     fields = text[text.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-
-
-def bare_repo(tmp: Path) -> Path:
-    bare = tmp / "course.git"
-    subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
-    subprocess.run(
-        ["git", "-C", str(ROOT), "push", "-q", str(bare), "HEAD:refs/heads/main"], check=True
-    )
-    return bare
 
 
 def join(learner: Learner, url: str) -> dict:
@@ -161,7 +151,7 @@ def main(argv=None) -> int:
     began = time.monotonic()
     results, seats = [], []
     with tempfile.TemporaryDirectory(prefix="bench-workshop-") as tmp:
-        url_repo = bare_repo(Path(tmp)).as_uri()
+        url_repo = bare_course_repo(Path(tmp)).as_uri()
         with Hub(Path(tmp) / "hub", CODE, mem_limit="3G") as hub:
             print(f"hub start-up: {hub.startup_seconds:.1f} s")
             load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -60,16 +59,6 @@ def _requirements() -> None:
         pytest.skip(reason + " (Node.js's npm is not installed here; CI installs it)")
 
 
-def bare_course_repo(tmp_path: Path) -> Path:
-    """The committed course in a bare repository, as a course's git host would serve it."""
-    bare = tmp_path / "course.git"
-    subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
-    subprocess.run(
-        ["git", "-C", str(ROOT), "push", "--quiet", str(bare), "HEAD:refs/heads/main"], check=True
-    )
-    return bare
-
-
 def backprop_notebook(learner) -> str:
     """The learner's pulled copy of the backpropagation notebook (found by name, not number)."""
     listing = learner.api("GET", f"/user/{learner.name}/api/contents/course/notebooks").json()
@@ -108,7 +97,7 @@ def a_learners_session(hub_url: str, link: str, name: str) -> dict:
 
 def test_three_learners_run_the_backprop_notebook_through_the_hub(tmp_path):
     _requirements()
-    from hubdriver import Hub, Learner
+    from hubdriver import Hub, Learner, bare_course_repo
     from link import link
 
     bare = bare_course_repo(tmp_path)

@@ -29,6 +29,18 @@ CONFIG = HERE / "jupyterhub_config.py"
 BIN = Path(sys.executable).parent
 
 
+def bare_course_repo(folder: Path) -> Path:
+    """The committed course (HEAD of this repository) in a bare repository inside ``folder``,
+    as a course's git host would serve it to nbgitpuller."""
+    bare = Path(folder) / "course.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
+    subprocess.run(
+        ["git", "-C", str(HERE.parent), "push", "--quiet", str(bare), "HEAD:refs/heads/main"],
+        check=True,
+    )
+    return bare
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
