@@ -33,6 +33,16 @@ def grade(*args, cwd, check=True, env=None):
     return proc
 
 
+def _slow_submissions(tmp_path, learners, seconds: float) -> Path:
+    """A folder of honest ex01 notebooks, one per learner, whose forward() sleeps ``seconds``
+    (different content each, so none is taken for another's)."""
+    slow = FORWARD_OK.replace("    z1 =", f"    import time\n    time.sleep({seconds})\n    z1 =")
+    folder = tmp_path / "in"
+    for name in learners:
+        write(folder / f"{name}.ipynb", with_answer("ex01", "forward", f"# {name}\n" + slow))
+    return folder
+
+
 def rows(db, sql, *params):
     with sqlite3.connect(db) as conn:
         return conn.execute(sql, params).fetchall()
@@ -91,11 +101,7 @@ def test_outputs_gradescope_csv_feedback_and_idempotent_rerun(tmp_path):
 
 def test_a_batch_killed_midway_loses_and_duplicates_nothing(tmp_path):
     n = 12
-    slow = FORWARD_OK.replace("    z1 =", "    import time\n    time.sleep(0.08)\n    z1 =")
-    folder = tmp_path / "in"
-    for i in range(n):
-        nb = with_answer("ex01", "forward", f"# learner {i}\n" + slow)
-        write(folder / f"learner{i:02d}.ipynb", nb)
+    folder = _slow_submissions(tmp_path, [f"learner{i:02d}" for i in range(n)], 0.08)
     db = tmp_path / "g.sqlite"
     cmd = [sys.executable, "-m", "course_lib.grading", "grade", "ex01", str(folder), "--source",
            str(SOLUTIONS), "--db", str(db), "-j", "1", "--quiet"]  # fmt: skip
@@ -125,10 +131,7 @@ def test_a_batch_killed_midway_loses_and_duplicates_nothing(tmp_path):
 
 
 def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(tmp_path):
-    slow = FORWARD_OK.replace("    z1 =", "    import time\n    time.sleep(0.1)\n    z1 =")
-    folder = tmp_path / "in"
-    for i in range(6):
-        write(folder / f"l{i}.ipynb", with_answer("ex01", "forward", f"# {i}\n" + slow))
+    folder = _slow_submissions(tmp_path, [f"l{i}" for i in range(6)], 0.1)
     db = tmp_path / "g.sqlite"
     cmd = [sys.executable, "-m", "course_lib.grading", "grade", "ex01", str(folder), "--source",
            str(SOLUTIONS), "--db", str(db), "-j", "1", "--quiet"]  # fmt: skip
@@ -435,10 +438,7 @@ def test_a_gradebook_locked_mid_batch_costs_submissions_not_the_batch(tmp_path):
     from course_lib.grading.batch import Options, grade_batch
     from course_lib.grading.gradebook import GradebookLocked
 
-    slow = FORWARD_OK.replace("    z1 =", "    import time\n    time.sleep(0.3)\n    z1 =")
-    folder = tmp_path / "in"
-    for name in ("a1", "a2", "a3"):
-        write(folder / f"{name}.ipynb", with_answer("ex01", "forward", f"# {name}\n" + slow))
+    folder = _slow_submissions(tmp_path, ["a1", "a2", "a3"], 0.3)
     db = tmp_path / "g.sqlite"
     locked, release = threading.Event(), threading.Event()
 
@@ -558,10 +558,7 @@ def test_sigterm_stops_the_batch_and_leaves_no_temp_folder(tmp_path):
     import shutil
     import tempfile
 
-    slow = FORWARD_OK.replace("    z1 =", "    import time\n    time.sleep(0.1)\n    z1 =")
-    folder = tmp_path / "in"
-    for i in range(6):
-        write(folder / f"l{i}.ipynb", with_answer("ex01", "forward", f"# {i}\n" + slow))
+    folder = _slow_submissions(tmp_path, [f"l{i}" for i in range(6)], 0.1)
     db = tmp_path / "g.sqlite"
     scratch = Path(tempfile.mkdtemp(prefix="term-", dir="/tmp"))  # short: the socket path
     try:
