@@ -184,18 +184,6 @@ def _flat(values) -> list[float]:
     return [float(v) for v in values]
 
 
-def _value_graph(root) -> list:
-    seen, stack, nodes = set(), [root], []
-    while stack and len(nodes) < 10_000:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        nodes.append(node)
-        stack.extend(getattr(node, "parents", ()) or ())
-    return nodes
-
-
 def _torch_leaves(tensors) -> list:
     seen, stack, leaves = set(), [], []
     for t in tensors:
@@ -223,8 +211,9 @@ def _record(root: list[float], pairs: list, graph=None) -> None:
 MAX_NODES = 5_000
 
 
-def _graph_of(root) -> list | None:
-    """The graph as ``[op, [parent indices], data]`` rows, parents first (None if too big)."""
+def _graph_of(root) -> tuple[list, list | None]:
+    """The graph's nodes, parents first, and the same as ``[op, [parent indices], data]`` rows
+    (None when it has more than MAX_NODES nodes)."""
     order, index, stack = [], {}, [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -234,13 +223,14 @@ def _graph_of(root) -> list | None:
             index[id(node)] = len(order)
             order.append(node)
             if len(order) > MAX_NODES:
-                return None
+                return order, None
             continue
         stack.append((node, True))
         stack.extend((p, False) for p in (getattr(node, "parents", ()) or ()) if id(p) not in index)
-    return [
+    rows = [
         [str(n.op)[:12], [index[id(p)] for p in (n.parents or ())], float(n.data)] for n in order
     ]
+    return order, rows
 
 
 def _tensor(t) -> list[float]:
@@ -253,9 +243,10 @@ def _patch_value(module):
     def backward(self, *args, **kwargs):
         result = original(self, *args, **kwargs)
         if _active:
-            leaves = [n for n in _value_graph(self) if not getattr(n, "parents", ())]
+            nodes, rows = _graph_of(self)
+            leaves = [n for n in nodes if not getattr(n, "parents", ())]
             pairs = [[[float(n.data)], [float(n.grad)]] for n in leaves]
-            _record([float(self.data)], pairs, _graph_of(self))
+            _record([float(self.data)], pairs, rows)
         return result
 
     backward.__doc__ = original.__doc__

@@ -26,7 +26,7 @@ import errno
 import platform
 import struct
 
-__all__ = ["install", "program", "supported"]
+__all__ = ["install", "program", "supported", "set_dumpable"]
 
 # instruction classes and fields (linux/filter.h, linux/bpf_common.h)
 _LD_W_ABS = 0x20
@@ -172,8 +172,23 @@ class _SockFprog(ctypes.Structure):
 
 
 _PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_DUMPABLE = 4
 _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
+
+
+def _prctl(option: int, arg2: int, arg3: int = 0) -> None:
+    """prctl(2) with its unused arguments zero; OSError if the kernel refuses."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p] + [ctypes.c_ulong] * 2
+    if libc.prctl(option, arg2, arg3, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), f"prctl({option}) failed")
+
+
+def set_dumpable(flag: bool) -> None:
+    """PR_SET_DUMPABLE: a process that is not dumpable cannot have its /proc/<pid>/mem opened
+    by another unprivileged process (the zygote, against its workers)."""
+    _prctl(_PR_SET_DUMPABLE, int(flag))
 
 
 def install(own_pid: int) -> None:
@@ -181,16 +196,5 @@ def install(own_pid: int) -> None:
     code = program(own_pid)
     buffer = ctypes.create_string_buffer(code, len(code))
     prog = _SockFprog(len(code) // 8, ctypes.addressof(buffer))
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
-    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
-    libc.prctl.argtypes = [
-        ctypes.c_int,
-        ctypes.c_ulong,
-        ctypes.c_void_p,
-        ctypes.c_ulong,
-        ctypes.c_ulong,
-    ]
-    if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+    _prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(prog))

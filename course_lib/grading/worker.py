@@ -206,16 +206,8 @@ class _Session:
             self.send(reply)
 
 
-def _dumpable(flag: bool) -> None:
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
-    libc.prctl(4, int(flag), 0, 0, 0)  # PR_SET_DUMPABLE
-
-
 def _child(conn: socket.socket, config: dict) -> None:
-    _dumpable(True)
+    seccomp.set_dumpable(True)
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -264,7 +256,7 @@ def serve_forks(config: dict) -> None:
         control.sendall(dumps({"ready": False, "error": f"{type(exc).__name__}: {exc}"}))
         return
     rules.prepare(config["preload"])
-    _dumpable(False)  # workers cannot open the zygote's /proc/<pid>/mem
+    seccomp.set_dumpable(False)  # workers cannot open the zygote's /proc/<pid>/mem
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle
     control.sendall(dumps({"ready": True, "pid": os.getpid()}))
