@@ -111,12 +111,48 @@ def test_grading_as_an_unprivileged_user_sandboxes_every_submission():
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _attacks_as_nobody(work: Path) -> dict[str, str]:
+    """Top-of-cell attacks run by an unprivileged grader's sandbox (each guarded, so that the
+    honest relu after it is defined whatever the attack meets)."""
+    site = f"{sys.prefix}/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages"
+    return {
+        "forker": (
+            "import os, subprocess\n"
+            "for spawn in (os.fork, lambda: subprocess.Popen(['sh', '-c', "
+            f"'sleep 2; touch {work}/escaped'])):\n"
+            "    try:\n        spawn() or os._exit(0)\n    except OSError:\n        pass\n"
+        ),
+        "killer": (
+            "import os, signal\n"
+            "for target in (-1, 1, os.getppid()):\n"
+            "    try:\n        os.kill(target, signal.SIGKILL)\n    except OSError:\n"
+            "        pass\n"
+        ),
+        "planter": (
+            f"for path in ({str(work / 'planted.txt')!r}, {site + '/zz_planted.pth'!r},\n"
+            f"             {str(ROOT / 'solutions' / 'planted.ipynb')!r}):\n"
+            "    try:\n        open(path, 'w').write('import os')\n    except OSError:\n"
+            "        pass\n"
+        ),
+        "stylish": (  # honest code the old deny-list refused
+            "import os, sys\n"
+            "_where = os.path.join(os.getcwd(), 'x')\n"
+            "_eps = sys.float_info.epsilon\n"
+            "_names = sorted(locals())\n"
+            "_dtype = getattr(np.zeros(1), 'dtype', None)\n"
+        ),
+    }
+
+
 def _grade_as_nobody(work: Path) -> None:
     write(work / "alice.ipynb", load("ex01"))
     attack = with_answer(
         "ex01", "forward", FORWARD_OK, with_answer("ex01", "relu", READS_SOLUTIONS)
     )
     write(work / "mallory.ipynb", attack)
+    # attacks at the top of an honest relu cell: they must reach nothing, and cost nothing
+    for name, source in _attacks_as_nobody(work).items():
+        write(work / f"{name}.ipynb", with_answer("ex01", "relu", source + RELU_OK))
     for path in [work, *work.iterdir()]:
         os.chown(path, NOBODY, NOBODY)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8"}
@@ -127,8 +163,7 @@ def _grade_as_nobody(work: Path) -> None:
         done = cli(
             "grade",
             "ex01",
-            work / "alice.ipynb",
-            work / "mallory.ipynb",
+            *sorted(work.glob("*.ipynb")),
             "--db",
             work / "gradebook.sqlite",
             "--results",
@@ -140,8 +175,14 @@ def _grade_as_nobody(work: Path) -> None:
         )
     assert done.returncode == 0, done.stderr
     assert (work / "gradebook.sqlite").stat().st_uid == NOBODY  # it really ran as nobody
-    assert summary_scores(done.stdout) == {"alice": (4, 4), "mallory": (3, 4)}, done.stdout
+    expected = {"alice": (4, 4), "mallory": (3, 4)}
+    expected.update({name: (4, 4) for name in _attacks_as_nobody(work)})
+    assert summary_scores(done.stdout) == expected, done.stdout
     assert part_scores(work / "results", "mallory") == {"relu": 0, "forward": 3}
+    assert not list(work.glob("planted*")) and not (work / "escaped").exists()
+    assert not (ROOT / "solutions" / "planted.ipynb").exists()
+    site = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    assert not list(site.glob("site-packages/zz_planted*.pth"))
     assert part_scores(work / "results", "alice") == {"relu": 1, "forward": 3}
     assert {folder: folder.stat().st_mode for folder in folders} == modes  # all restored
 
