@@ -7,6 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOK_DIRS := notebooks solutions exercises
+ZH_NOTEBOOK_DIRS := notebooks/zh-CN exercises/zh-CN
 LINT_PATHS := course_lib tests bench tools workshop $(NOTEBOOK_DIRS)
 JOBS ?= 2
 HUB_STAMP := $(VENV)/.workshop-installed
@@ -16,7 +17,7 @@ HUB_STAMP := $(VENV)/.workshop-installed
 LAB_SETTINGS := --LabApp.app_settings_dir=$(CURDIR)/labsettings \
 	--ServerApp.contents_manager_class=course_lib.lab_contents.CourseContentsManager
 
-.PHONY: lab test lint unit bench install clean hub wheelhouse
+.PHONY: lab lab-zh test lint unit bench install clean hub wheelhouse translations
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed; found " + sys.version.split()[0])'
@@ -49,10 +50,16 @@ lab: $(STAMP)
 		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb \
 		$(LAB_SETTINGS)
 
+# The zh-CN edition: catalogs brought up to date with the English, then notebooks/zh-CN and
+# exercises/zh-CN generated from them (course_lib/translations.py).
+translations: $(STAMP)
+	$(PY) -m course_lib.translations update
+	$(PY) -m course_lib.translations build
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
-	$(PY) tools/check_notebooks.py $(NOTEBOOK_DIRS)
+	$(PY) tools/check_notebooks.py $(NOTEBOOK_DIRS) $(ZH_NOTEBOOK_DIRS)
 
 # Unit, property and browser tests, doctests, and nbval over every notebook, in one run.
 test: lint $(HUB_STAMP)
