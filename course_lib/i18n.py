@@ -76,6 +76,10 @@ def set_language(lang: str) -> None:
     """
     global _chosen
     _chosen = _normalise(lang, "set_language(lang)")
+    if _chosen != "en":  # figures need a font with Chinese glyphs (course_lib/fonts.py)
+        from course_lib.fonts import configure
+
+        configure()
 
 
 def language() -> str:

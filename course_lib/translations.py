@@ -33,7 +33,7 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_lib.i18n import LOCALE_DIR, catalog_path, translator
+from course_lib.i18n import LOCALE_DIR, translator
 
 __all__ = [
     "LANG",
@@ -48,7 +48,8 @@ __all__ = [
 
 LANG = "zh-CN"
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGS = LOCALE_DIR / "zh_CN" / "notebooks"
+CATALOGS = Path("course_lib", "locale", "zh_CN", "notebooks")  # in the repository
+MESSAGES = Path("course_lib", "locale", "zh_CN", "LC_MESSAGES")  # i18n.catalog_path's folder
 HASH = "en-sha256: "
 SETUP_ID = "zh-cn-language"
 _ = translator("notebooks")
@@ -66,7 +67,7 @@ class Source:
     exercise: bool  # a solution notebook: the target is its student copy
 
     @property
-    def catalog(self) -> Path:
+    def catalog(self) -> Path:  # relative to the repository
         return CATALOGS / (self.english.stem + ".po")
 
 
@@ -211,8 +212,8 @@ def update(root: Path = ROOT, check_only: bool = False) -> list[str]:
     """Bring every notebook catalog up to date with the English; returns the files changed."""
     changed: list[str] = []
     for src in _sources(root):
-        po = _merge(_load(src.catalog), entries(english(src, root)), str(src.english))
-        _write_if_changed(src.catalog, str(po), check_only, changed)
+        po = _merge(_load(root / src.catalog), entries(english(src, root)), str(src.english))
+        _write_if_changed(root / src.catalog, str(po), check_only, changed)
     return changed
 
 
@@ -326,9 +327,9 @@ def problems(root: Path = ROOT) -> list[str]:
     terms = glossary()
     found = []
     for src in _sources(root):
-        found += catalog_problems(_load(src.catalog), src.catalog.name, terms)
+        found += catalog_problems(_load(root / src.catalog), src.catalog.name, terms)
     for domain in sorted(extract_messages(root)):
-        po = _load(catalog_path(domain))
+        po = _load(root / MESSAGES / f"{domain}.po")
         found += catalog_problems(po, f"LC_MESSAGES/{domain}.po", terms, messages=True)
     return found
 
@@ -379,7 +380,7 @@ def update_messages(root: Path = ROOT, check_only: bool = False) -> list[str]:
 
     changed: list[str] = []
     for domain, messages in sorted(extract_messages(root).items()):
-        path = catalog_path(domain)
+        path = root / MESSAGES / f"{domain}.po"
         old = _load(path)
         kept = {e.msgid: e for e in old if not e.obsolete}
         new = polib.POFile(wrapwidth=0)
@@ -493,7 +494,7 @@ def build(root: Path = ROOT, check_only: bool = False) -> list[str]:
         changed: list[str] = []
         wanted = set()
         for src in _sources(root):
-            zh = translated(english(src, root), _table(_load(src.catalog)))
+            zh = translated(english(src, root), _table(_load(root / src.catalog)))
             wanted.add(root / src.target)
             text = nbformat.writes(zh) + "\n"
             _write_if_changed(root / src.target, text, check_only, changed)
