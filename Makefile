@@ -50,6 +50,13 @@ lab: $(STAMP)
 		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb \
 		$(LAB_SETTINGS)
 
+# 简体中文: the zh-CN notebooks, JupyterLab's menus in Chinese (labsettings/zh-CN) and the
+# course's feedback, widgets and figures in Chinese (COURSE_LANG, course_lib/i18n.py).
+lab-zh: $(STAMP)
+	COURSE_LANG=zh-CN $(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) \
+		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/zh-CN/00_start_here.ipynb \
+		$(subst $(CURDIR)/labsettings,$(CURDIR)/labsettings/zh-CN,$(LAB_SETTINGS))
+
 # The zh-CN edition: catalogs brought up to date with the English, then notebooks/zh-CN and
 # exercises/zh-CN generated from them (course_lib/translations.py).
 translations: $(STAMP)

@@ -470,7 +470,7 @@ def translated(nb, table: dict[tuple[str, str], str]):
 
     out = nbformat.from_dict(dict(nb))
     out.metadata = nbformat.from_dict({**nb.metadata, "language": LANG})
-    out.cells = [_setup_cell()]
+    out.cells = []
     for cell in nb.cells:
         cell = nbformat.from_dict(dict(cell))
         text = _source_text(cell)
@@ -479,6 +479,9 @@ def translated(nb, table: dict[tuple[str, str], str]):
         elif cell.cell_type == "code":
             cell.source = translate_cell_comments(text, table, cell.id)
         out.cells.append(cell)
+    # the first code cell sets the language: after the title, before anything runs
+    first_code = next((i for i, c in enumerate(out.cells) if c.cell_type == "code"), 0)
+    out.cells.insert(min(first_code, 1), _setup_cell())
     return out
 
 

@@ -59,7 +59,7 @@ class LabServer:
 
     def __init__(
         self, root_dir: Path, scratch: Path, *, pythonpath: Path | None = None,
-        start_timeout: float = 90.0, like_make_lab: bool = False,
+        start_timeout: float = 90.0, like_make_lab: bool = False, chinese: bool = False,
     ):  # fmt: skip
         self.root_dir, self.scratch = Path(root_dir), Path(scratch)
         self.pythonpath = pythonpath  # the only PYTHONPATH the server and kernels see
@@ -68,6 +68,8 @@ class LabServer:
         # like_make_lab: the news extension stays on, held back only by labsettings/, as in
         # `make lab` (to test that no news pop-up shows)
         self.like_make_lab = like_make_lab
+        # chinese: as `make lab-zh`, JupyterLab's menus in Chinese and COURSE_LANG=zh-CN
+        self.chinese = chinese
         self.log_path = self.scratch / "jupyterlab.log"
         self.process: subprocess.Popen | None = None
 
@@ -98,6 +100,9 @@ class LabServer:
         if self.pythonpath is not None:
             env["PYTHONPATH"] = str(self.pythonpath)
         env.pop("MPLBACKEND", None)
+        env.pop("COURSE_LANG", None)
+        if self.chinese:
+            env["COURSE_LANG"] = "zh-CN"
         return env
 
     def command(self) -> list[str]:
@@ -111,7 +116,7 @@ class LabServer:
             f"--ServerApp.root_dir={self.root_dir}",
             *([] if self.like_make_lab else ["--LabApp.news_url="]),
             # as `make lab`: no news pop-up, widget state saved, notebooks open unmodified
-            f"--LabApp.app_settings_dir={REPO / 'labsettings'}",
+            f"--LabApp.app_settings_dir={REPO / 'labsettings' / ('zh-CN' if self.chinese else '')}",
             "--ServerApp.contents_manager_class=course_lib.lab_contents.CourseContentsManager",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]  # fmt: skip

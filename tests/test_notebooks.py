@@ -1,5 +1,5 @@
 """The course notebooks: structure, hygiene, no typed-in numbers, shown code equal to the library,
-and the key numbers they print.
+and the key numbers they print, in both editions (English, and the zh-CN one generated from it).
 
 nbval (in ``make test``) runs every notebook; it cannot compare the cells marked
 ``# NBVAL_CHECK_OUTPUT`` because the notebooks are committed without outputs
@@ -34,10 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 NB_DIR = ROOT / "notebooks"
 GOLDEN = Path(__file__).resolve().parent / "notebook_outputs"
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+EDITIONS = ("en", "zh-CN")
+FOLDERS = {"en": NB_DIR, "zh-CN": NB_DIR / "zh-CN"}
 
 
-def load(entry) -> dict:
-    return json.loads((NB_DIR / entry.file).read_text(encoding="utf-8"))
+def load(entry, edition: str = "en") -> dict:
+    return json.loads((FOLDERS[edition] / entry.file).read_text(encoding="utf-8"))
 
 
 def source(cell) -> str:
@@ -76,9 +78,10 @@ def test_the_sequence_is_complete_and_in_order():
     assert numbers == sorted(set(numbers)) and numbers[0] == "00"
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("entry", COURSE, ids=IDS)
-def test_hygiene(entry):
-    nb = load(entry)
+def test_hygiene(entry, edition):
+    nb = load(entry, edition)
     assert (nb["nbformat"], nb["nbformat_minor"]) == (4, 5)
     assert nb["metadata"]["kernelspec"] == {
         "name": "python3",
@@ -112,8 +115,26 @@ def test_structure(entry):
 
 
 @pytest.mark.parametrize("entry", COURSE, ids=IDS)
-def test_self_checks(entry):
-    code = "\n".join(code_cells(load(entry)))
+def test_structure_in_chinese(entry):
+    """The zh-CN notebook: the same title line number, time, objectives and recap link, in
+    Chinese, and its language set in the first code cell."""
+    en, zh = load(entry), load(entry, "zh-CN")
+    first, first_en = source(zh["cells"][0]), source(en["cells"][0])
+    assert first.startswith(f"# {entry.number} · ") and re.search(r"[\u4e00-\u9fff]", first)
+    assert f"{entry.minutes}" in first
+    assert len(re.findall(r"^- ", first, re.M)) == len(re.findall(r"^- ", first_en, re.M))
+    index = [e.number for e in COURSE].index(entry.number)
+    following = COURSE[(index + 1) % len(COURSE)]
+    assert f"]({following.file})" in source(zh["cells"][-1])
+    first_code = next(c for c in zh["cells"] if c["cell_type"] == "code")
+    assert source(first_code).startswith("from course_lib.i18n import set_language")
+    assert 'set_language("zh-CN")' in source(first_code)
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("entry", COURSE, ids=IDS)
+def test_self_checks(entry, edition):
+    code = "\n".join(code_cells(load(entry, edition)))
     assert f'questions("{entry.number}")' in code
     checked = set(re.findall(r"\b(q\d)\.check\(", code))
     assert 2 <= len(checked) <= 4
@@ -132,14 +153,15 @@ def prose(text: str) -> str:
     return re.sub(r"\]\([^)]*\)", "]", text)
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("entry", COURSE, ids=IDS)
-def test_no_number_typed_into_prose(entry):
+def test_no_number_typed_into_prose(entry, edition):
     """A decimal number in the prose (outside code) should have come from code."""
-    for text in markdown_text(load(entry)):
+    for text in markdown_text(load(entry, edition)):
         found = DECIMAL.findall(prose(text))
         assert not found, f"typed numbers {found} in: {text[:80]!r}"
     for number in ("1.326", "1.618296", "1.935951", "1.619155", "0.454276", "3.7"):
-        assert all(number not in prose(t) for t in markdown_text(load(entry)))
+        assert all(number not in prose(t) for t in markdown_text(load(entry, edition)))
 
 
 def test_the_heuristic_catches_typed_numbers():
@@ -147,15 +169,17 @@ def test_the_heuristic_catches_typed_numbers():
     assert DECIMAL.findall(prose("see [04](04_forward_pass.ipynb) and x^{(1)}")) == []
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("entry", COURSE, ids=IDS)
-def test_figures_are_closed(entry):
-    for text in code_cells(load(entry)):
+def test_figures_are_closed(entry, edition):
+    for text in code_cells(load(entry, edition)):
         if "plt.show()" in text:
             assert "plt.close(" in text.split("plt.show()", 1)[1], text[:80]
 
 
-def test_widgets_are_embedded():
-    by_number = {entry.number: "\n".join(code_cells(load(entry))) for entry in COURSE}
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_widgets_are_embedded(edition):
+    by_number = {entry.number: "\n".join(code_cells(load(entry, edition))) for entry in COURSE}
     assert re.search(r"^training_playground\(\)$", by_number["07"], re.M)
     assert re.search(r"^backward_stepper\(\)$", by_number["05"], re.M)
     assert re.search(r"^data_playground\(\)$", by_number["09"], re.M)
@@ -290,6 +314,9 @@ def run_marked_cells(nb) -> str:
         import torch
 
         torch_threads = torch.get_num_threads()
+    from course_lib import i18n
+
+    language = i18n._chosen  # a zh-CN notebook sets the language for the process
     namespace: dict = {"__name__": "__notebook__"}
     printed = []
     try:
@@ -305,6 +332,7 @@ def run_marked_cells(nb) -> str:
                 if text.startswith(CHECK_MARK):
                     printed.append(f"## cell {cell['id']}\n{buffer.getvalue()}")
     finally:
+        i18n._chosen = language
         plt.close("all")
         matplotlib.use(backend)
         if torch_threads is not None:
@@ -328,6 +356,22 @@ def test_key_numbers(entry):
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(printed, encoding="utf-8")
     assert printed == golden.read_text(encoding="utf-8")
+
+
+NUMBER = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?|\bTrue\b|\bFalse\b")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", MARKED, ids=[e.number for e in MARKED])
+def test_key_numbers_in_chinese(entry):
+    """The zh-CN notebook prints the same numbers, in the same order, from the same cells (its
+    words may be Chinese): the golden English output, read for its numbers."""
+    printed = run_marked_cells(load(entry, "zh-CN"))
+    golden = (GOLDEN / f"{entry.number}.txt").read_text(encoding="utf-8")
+    cells = re.findall(r"^## cell (\S+)$", printed, re.M)
+    assert cells == re.findall(r"^## cell (\S+)$", golden, re.M)
+    assert NUMBER.findall(printed) == NUMBER.findall(golden)
+    assert len(NUMBER.findall(golden)) >= 3
 
 
 def test_golden_outputs_hold_the_article_numbers():
