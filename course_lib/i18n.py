@@ -32,6 +32,7 @@ __all__ = [
     "language",
     "translator",
     "N_",
+    "tr",
     "catalog_path",
 ]
 
@@ -131,6 +132,16 @@ def translator(domain: str):
 
     _.domain = domain
     return _
+
+
+def tr(message: str, **values) -> str:
+    """Text a notebook's code shows (printed lines, computed prose, figure titles), in the
+    course's language: the English is the notebook's own, the Chinese is in ``notebooks.po``.
+
+    >>> print(tr("loss after {n} epochs: {loss:.4f}", n=3, loss=0.123456))
+    loss after 3 epochs: 0.1235
+    """
+    return gettext("notebooks", message, **values)
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention

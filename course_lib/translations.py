@@ -352,25 +352,37 @@ def _domain_of(tree) -> str | None:
     return None
 
 
+def _calls(tree, names: tuple[str, ...]):
+    """The string first arguments of every call to one of ``names`` in ``tree``, in order."""
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) in names
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            yield node.args[0].value
+
+
 def extract_messages(root: Path = ROOT) -> dict[str, list[tuple[str, str]]]:
     """``{domain: [(message, "course_lib/module.py"), ...]}`` for every ``_("...")`` and
-    ``N_("...")`` in course_lib (a module with a translator), in the order they appear."""
+    ``N_("...")`` in course_lib (a module with a translator), and every ``tr("...")`` in the
+    English notebooks' code (domain ``notebooks``), in the order they appear."""
     found: dict[str, list[tuple[str, str]]] = {}
     for path in sorted((root / "course_lib").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         domain = _domain_of(tree)
-        if domain is None:
-            continue
-        where = str(path.relative_to(root))
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and getattr(node.func, "id", None) in ("_", "N_")
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                found.setdefault(domain, []).append((node.args[0].value, where))
+        if domain is not None:
+            where = str(path.relative_to(root))
+            found.setdefault(domain, []).extend((m, where) for m in _calls(tree, ("_", "N_")))
+    for src in _sources(root):
+        nb = english(src, root)
+        for cell in nb.cells:
+            if cell.cell_type == "code" and "tr(" in cell.source:
+                tree = ast.parse(cell.source)
+                where = str(src.english)
+                found.setdefault("notebooks", []).extend((m, where) for m in _calls(tree, ("tr",)))
     return found
 
 
