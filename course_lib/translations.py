@@ -217,6 +217,7 @@ def update(root: Path = ROOT, check_only: bool = False) -> list[str]:
     return changed
 
 
+_FENCE = re.compile(r"```.*?```", re.S)
 _CODE = re.compile(r"`[^`]+`")
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
 _LINK = re.compile(r"\]\(([^)]+)\)")
@@ -233,10 +234,15 @@ def structure_problems(english: str, chinese: str) -> list[str]:
 
     >>> structure_problems("Run `f(2)` to get $x^2$.", "运行 `f(2)`，得到 $x^2$。")
     []
+    >>> structure_problems("A ```f(`x`)``` block", "一个 ```f(`x`)``` 代码块")
+    []
     >>> structure_problems("the loss is 0.5", "损失是 0.25")
     ['numbers differ: 0.5 in English, 0.25 in Chinese']
     """
     found = []
+    if _FENCE.findall(english) != _FENCE.findall(chinese):
+        found.append("code blocks differ")
+    english, chinese = _FENCE.sub(" ", english), _FENCE.sub(" ", chinese)
     for name, pattern in (("code", _CODE), ("formulas", _MATH), ("links", _LINK)):
         en, zh = sorted(pattern.findall(english)), sorted(pattern.findall(chinese))
         if en != zh:
