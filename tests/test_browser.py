@@ -92,6 +92,11 @@ def browser(chromium):
 
 @pytest.fixture
 def page(browser, lab, request):
+    yield from _watched_page(browser)
+
+
+def _watched_page(browser):
+    """A fresh page that records page errors and console errors in ``page.problems``."""
     context = browser.new_context(viewport={"width": 1500, "height": 1100})
     page = context.new_page()
     page.set_default_timeout(60_000)
@@ -128,15 +133,17 @@ def screenshot_on_failure(page, lab, name: str):
         page.screenshot(path=str(ARTIFACTS / f"browser-{name}-passed.png"), full_page=True)
 
 
-def open_and_run_all(page, lab, notebook: str) -> None:
-    """Open the notebook, wait for its kernel (python3, from its kernelspec), run every cell."""
+def open_and_run_all(page, lab, notebook: str, chinese: bool = False) -> None:
+    """Open the notebook, wait for its kernel (python3, from its kernelspec), run every cell
+    (``chinese``: JupyterLab's menus and status bar are in Chinese)."""
     # a workspace of its own, reset: only this notebook is open, nothing restored
     workspace = f"t{time.monotonic_ns()}"
     page.goto(
         lab.url(f"lab/workspaces/{workspace}/tree/notebooks/{notebook}?reset&token={lab.token}")
     )
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
-    idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$"))
+    idle_word, run_menu = ("空闲", "运行") if chinese else ("Idle", "Run")
+    idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(rf"\| {idle_word}$"))
     idle.first.wait_for(timeout=120_000)  # the kernel has started and answered
     dialog = page.locator(".jp-Dialog")
     assert dialog.count() == 0, f"JupyterLab asked: {dialog.first.text_content()}"
@@ -145,7 +152,7 @@ def open_and_run_all(page, lab, notebook: str) -> None:
         ".some(p => /\\d|\\*/.test(p.textContent))"
     )
     for attempt in range(3):  # the Run menu, Run All Cells; again if nothing started
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(rf"^{run_menu}$")).click()
         page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
         try:
             page.wait_for_function(started, timeout=20_000)
@@ -566,3 +573,63 @@ def test_make_lab_starts_without_the_news_pop_up(browser, tmp_path):
             assert not is_dirty(page), "opening the notebook marked it modified"
         finally:
             page.close()
+
+
+# --- the zh-CN edition, as `make lab-zh` serves it ------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def lab_zh(tmp_path_factory, chromium):
+    """JupyterLab with its menus in Chinese (the pinned language pack, labsettings/zh-CN) and
+    COURSE_LANG=zh-CN, serving a copy of notebooks/ (zh-CN included)."""
+    scratch = tmp_path_factory.mktemp("jupyterlab-zh")
+    shutil.copytree(REPO / "notebooks", scratch / "root" / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))  # fmt: skip
+    with LabServer(scratch / "root", scratch, pythonpath=REPO, chinese=True) as server:
+        yield server
+
+
+@pytest.fixture
+def page_zh(browser, lab_zh):
+    yield from _watched_page(browser)
+
+
+def test_the_chinese_edition_in_jupyterlab(page_zh, lab_zh):
+    """A learner who reads only Chinese: Lab's menus, the notebook's prose, the playground's
+    labels and status, the self-check's feedback, all Chinese; the slider answers; no error."""
+    page, lab = page_zh, lab_zh
+    with screenshot_on_failure(page, lab, "zh-CN-playground"):
+        open_and_run_all(page, lab, f"zh-CN/{PLAYGROUND}", chinese=True)
+        menus = page.locator(".lm-MenuBar-itemLabel").all_text_contents()
+        assert {"文件", "编辑", "运行", "内核"} <= set(menus), menus
+        title = page.locator(".jp-RenderedMarkdown h1").first.text_content()
+        assert title.startswith("07 · ") and CJK.search(title), title
+        wait_for_widget_or_error(page, ".course-playground .course-lr")
+        wait_until_all_cells_ran(page)
+        box = ".course-playground"
+        view = f"{box} .course-output"
+        page.locator(box).first.scroll_into_view_if_needed()
+        page.wait_for_selector(f"{view}[data-frames]")
+        labels = page.locator(f"{box} .widget-label").all_text_contents()
+        assert "学习率" in labels and all(CJK.search(t) for t in labels if t.strip()), labels
+        status = page.locator(f"{box} .course-status").first
+        readout = page.locator(f"{box} .course-lr .widget-readout").first
+        assert float(readout.text_content()) == 0.1
+        before = (status.text_content(), drawn_frames(page, view))
+        assert CJK.search(before[0]) and "loss" not in before[0], before[0]
+
+        press(page, f"{box} .course-lr", "ArrowRight", 20)
+        page.wait_for_function(
+            "([sel, old]) => document.querySelector(sel).textContent !== old",
+            arg=[f"{box} .course-status", before[0]],
+        )
+        wait_for_new_frame(page, view, before[1])
+        assert 0.1 < float(readout.text_content()) <= 0.2
+        assert CJK.search(status.text_content())
+
+        # the self-check cells answer in Chinese (the learner has not answered yet)
+        outputs = " ".join(page.locator(".jp-OutputArea-output").all_text_contents())
+        assert re.search("未作答|还没有作答", outputs), outputs[-800:]
+        assert_no_tracebacks_or_errors(page)
