@@ -19,6 +19,7 @@ import contextlib
 import os
 import re
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -628,6 +629,15 @@ def test_the_chinese_edition_in_jupyterlab(page_zh, lab_zh):
         wait_for_new_frame(page, view, before[1])
         assert 0.1 < float(readout.text_content()) <= 0.2
         assert CJK.search(status.text_content())
+
+        # every Chinese character the widget shows has a font to draw it (Chromium draws the
+        # canvases and labels with fontconfig's fonts on Linux): no boxes
+        shown = "".join(labels) + status.text_content()
+        chars = sorted({c for c in shown if CJK.match(c)})
+        query = ":charset=" + " ".join(f"{ord(c):x}" for c in chars)
+        if shutil.which("fc-list") or IN_CI:  # fontconfig: Linux (and CI)
+            found = subprocess.run(["fc-list", query, "family"], capture_output=True, text=True)
+            assert found.stdout.strip(), f"no installed font draws {''.join(chars)}"
 
         # the self-check cells answer in Chinese (the learner has not answered yet)
         outputs = " ".join(page.locator(".jp-OutputArea-output").all_text_contents())
