@@ -21,12 +21,14 @@ import numpy as np
 from course_lib._validate import choice, count
 from course_lib.datasets import DATASETS, make_dataset, train_test_split
 from course_lib.features import check_features, feature_matrix
+from course_lib.i18n import translator
 from course_lib.init import SCHEMES
 from course_lib.mlp import ACTIVATIONS, MLP
 
 __all__ = ["Settings", "Classifier2D", "MAX_LAYERS", "MAX_NEURONS"]
 
 MAX_LAYERS, MAX_NEURONS = 4, 8
+_ = translator("widgets")
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ class Classifier2D:
         epochs, size = count("epochs", epochs), self.settings.batch_size
         lr, n = self.settings.lr, len(self.F_train)
         with np.errstate(all="ignore"):
-            for _ in range(epochs):
+            for _epoch in range(epochs):
                 if self.diverged:
                     break
                 order = self.rng.permutation(n)
@@ -188,7 +190,7 @@ class Classifier2D:
         layer, then the output (1, size, size)."""
         F = feature_matrix(self.grid(size), self.settings.features)
         with np.errstate(all="ignore"):
-            _, cache = self.net._forward(F)
+            _y_hat, cache = self.net._forward(F)
         layers = len(self.settings.hidden) + 1
         return [cache[f"a{k}"].T.reshape(-1, size, size) for k in range(1, layers + 1)]
 
@@ -199,9 +201,18 @@ class Classifier2D:
     def summary(self) -> str:
         """One line: epoch, train and test loss, test accuracy (or where it diverged)."""
         if self.diverged:
-            return f"diverged at epoch {self.epoch}: the loss overflowed (learning rate too large)"
+            return _(
+                "diverged at epoch {epoch}: the loss overflowed (learning rate too large)",
+                epoch=self.epoch,
+            )
         test = self.curves.test[-1]
-        line = f"epoch {self.epoch}: train loss {self.curves.train[-1]:.3f}"
-        if math.isfinite(test):
-            line += f", test loss {test:.3f}, test accuracy {self.accuracy('test'):.0%}"
-        return line
+        train = f"{self.curves.train[-1]:.3f}"
+        if not math.isfinite(test):
+            return _("epoch {epoch}: train loss {train}", epoch=self.epoch, train=train)
+        return _(
+            "epoch {epoch}: train loss {train}, test loss {test}, test accuracy {accuracy}",
+            epoch=self.epoch,
+            train=train,
+            test=f"{test:.3f}",
+            accuracy=f"{self.accuracy('test'):.0%}",
+        )

@@ -21,17 +21,20 @@ import numpy as np
 from course_lib.classify2d import MAX_LAYERS, MAX_NEURONS, Classifier2D, Settings
 from course_lib.datasets import DATASETS
 from course_lib.features import FEATURES, feature_matrix
+from course_lib.i18n import N_, translator
 from course_lib.init import SCHEMES
 from course_lib.mlp import ACTIVATIONS
 from course_lib.views import Playground2DView
 
 __all__ = ["DataPlayground", "data_playground"]
 
+_ = translator("widgets")
 BOARD, MAP = 50, 20  # grid sizes: the decision boundary, each neuron's picture
+# the choices' shown labels (English; ``options()`` translates them) and their values
 OPTIONS = {
     "datasets": [
-        ["circle", "circles"], ["XOR", "xor"], ["two Gaussians", "gaussians"],
-        ["spiral", "spirals"], ["two moons", "moons"],
+        [N_("circle"), "circles"], ["XOR", "xor"], [N_("two Gaussians"), "gaussians"],
+        [N_("spiral"), "spirals"], [N_("two moons"), "moons"],
     ],
     "features": list(FEATURES),
     "activations": ["tanh", "relu", "sigmoid", "linear"],
@@ -43,7 +46,22 @@ OPTIONS = {
     "max_neurons": MAX_NEURONS,
 }  # fmt: skip
 assert set(OPTIONS["activations"]) == set(ACTIVATIONS)
-assert {v for _, v in OPTIONS["datasets"]} == set(DATASETS)
+assert {v for _label, v in OPTIONS["datasets"]} == set(DATASETS)
+# the words among the choices' labels, for the catalog (the rest are names: XOR, tanh, ...)
+_WORDS = (
+    N_("linear"), N_("zeros"), N_("constant"), N_("uniform"), N_("normal"),
+    N_("xavier uniform"), N_("xavier normal"), N_("he uniform"), N_("he normal"),
+)  # fmt: skip
+
+
+def options() -> dict:
+    """What the browser's controls offer: ``OPTIONS`` with every choice a ``[label, value]``
+    pair, the labels in the language in use (the values never change)."""
+    pairs = {
+        key: [[_(label), value] for label, value in OPTIONS[key]] for key in ("datasets", "inits")
+    }
+    pairs["activations"] = [[_(name), name] for name in OPTIONS["activations"]]
+    return {**OPTIONS, **pairs}
 
 
 def _settings_dict(s: Settings) -> dict:
@@ -62,7 +80,7 @@ class DataPlayground:
     def __init__(self, **settings):
         start = Settings(**{k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()})
         self.clf = Classifier2D(start)
-        self.view = Playground2DView(options=OPTIONS, board_size=BOARD, map_size=MAP)
+        self.view = Playground2DView(options=options(), board_size=BOARD, map_size=MAP)
         self.view.add_class("course-data-playground")
         self.timings: list[float] = []
         self._set_settings(self.clf.settings)
@@ -84,7 +102,8 @@ class DataPlayground:
         try:
             self.apply(**change["new"])
         except (TypeError, ValueError) as exc:  # the browser never sends these; keep the last run
-            self.view.info = {**self.view.info, "summary": f"could not use these settings: {exc}"}
+            summary = _("could not use these settings: {error}", error=exc)
+            self.view.info = {**self.view.info, "summary": summary}
 
     def apply(self, **changes) -> DataPlayground:
         """New settings: rebuild the data and the network from scratch (epoch 0)."""

@@ -11,36 +11,40 @@ the lines notebook 09 prints.
 from __future__ import annotations
 
 import math
+import unicodedata
 
 from course_lib._validate import choice
 from course_lib.classify2d import Classifier2D
+from course_lib.i18n import N_, translator
 
 __all__ = ["EXPERIMENTS", "runs", "table"]
 
+_ = translator("widgets")
 _XOR = {"dataset": "xor", "n": 200, "noise": 0.0}
 _SPIRAL = {"dataset": "spirals", "n": 500, "noise": 0.0}
 _NOISY = {"dataset": "circles", "noise": 0.25, "hidden": (8, 8, 8), "batch_size": 5}
 _ALL = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
 
-# name: (epochs, {label: settings}) -- or per-run epochs as (settings, epochs)
+# name: (epochs, {label: settings}) -- or per-run epochs as (settings, epochs); the labels
+# are English (``runs`` gives them so), ``table`` shows them in the language in use
 EXPERIMENTS = {
     "xor": (300, {
-        "no hidden layer": {**_XOR, "hidden": ()},
-        "one hidden layer of 4": {**_XOR, "hidden": (4,)},
+        N_("no hidden layer"): {**_XOR, "hidden": ()},
+        N_("one hidden layer of 4"): {**_XOR, "hidden": (4,)},
     }),
     "spiral": (400, {
-        "one layer of 8, x1 and x2": {**_SPIRAL, "hidden": (8,)},
-        "three layers of 8, x1 and x2": {**_SPIRAL, "hidden": (8, 8, 8)},
-        "one layer of 8, all seven features": {**_SPIRAL, "hidden": (8,), "features": _ALL},
+        N_("one layer of 8, x1 and x2"): {**_SPIRAL, "hidden": (8,)},
+        N_("three layers of 8, x1 and x2"): {**_SPIRAL, "hidden": (8, 8, 8)},
+        N_("one layer of 8, all seven features"): {**_SPIRAL, "hidden": (8,), "features": _ALL},
     }),
     # the same number of updates (600 x 5 batches = 60 x 50 batches) on 50 and on 500 points
     "overfitting": (None, {
-        "50 points, 600 epochs": ({**_NOISY, "n": 50}, 600),
-        "500 points, 60 epochs": ({**_NOISY, "n": 500}, 60),
+        N_("50 points, 600 epochs"): ({**_NOISY, "n": 50}, 600),
+        N_("500 points, 60 epochs"): ({**_NOISY, "n": 500}, 60),
     }),
     "l2": (600, {
-        "50 points, L2 = 0": {**_NOISY, "n": 50, "l2": 0.0},
-        "50 points, L2 = 0.03": {**_NOISY, "n": 50, "l2": 0.03},
+        N_("50 points, L2 = 0"): {**_NOISY, "n": 50, "l2": 0.0},
+        N_("50 points, L2 = 0.03"): {**_NOISY, "n": 50, "l2": 0.03},
     }),
     "learning rate": (50, {
         f"lr = {lr:g}": {"dataset": "circles", "hidden": (8, 8), "lr": lr}
@@ -59,20 +63,31 @@ def runs(name: str) -> list[tuple[str, Classifier2D]]:
     return done
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(width - _width(text), 0)
+    return fill + text if right else text + fill
+
+
 def table(name: str) -> str:
     """One line per run: train loss, test loss and test accuracy (or where it diverged)."""
-    trained = runs(name)
-    width = max(len(label) for label, _ in trained)
-    lines = [f"{'run':<{width}}  train loss  test loss  test accuracy"]
+    trained = [(_(label), clf) for label, clf in runs(name)]
+    heads = [_("train loss"), _("test loss"), _("test accuracy")]
+    width = max(_width(label) for label, _clf in trained)
+    lines = ["  ".join([_pad(_("run"), width), *heads])]
     for label, clf in trained:
         if clf.diverged:
-            lines.append(f"{label:<{width}}  diverged at epoch {clf.epoch} (the loss overflowed)")
+            why = _("diverged at epoch {epoch} (the loss overflowed)", epoch=clf.epoch)
+            lines.append(f"{_pad(label, width)}  {why}")
             continue
         train, test = clf.curves.train[-1], clf.curves.test[-1]
-        accuracy = clf.accuracy("test")
-        lines.append(
-            f"{label:<{width}}  {train:>10.3f}  {test:>9.3f}  {accuracy:>13.0%}"
-            if math.isfinite(test)
-            else f"{label:<{width}}  {train:>10.3f}"
-        )
+        cells = [f"{train:.3f}"]
+        if math.isfinite(test):
+            cells += [f"{test:.3f}", f"{clf.accuracy('test'):.0%}"]
+        numbers = [_pad(c, _width(head), right=True) for c, head in zip(cells, heads, strict=False)]
+        lines.append("  ".join([_pad(label, width), *numbers]))
     return "\n".join(lines)

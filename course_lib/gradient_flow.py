@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from course_lib._validate import choice
+from course_lib.i18n import translator
 from course_lib.value import Value
 
 __all__ = ["PATTERNS", "GATE_INPUTS", "gate", "PatternRow", "patterns_in_article_graph"]
 
+_ = translator("widgets")
 PATTERNS = ("add", "multiply", "relu", "fork")
 GATE_INPUTS = {"a": 3.0, "b": -2.0}
 
@@ -60,7 +62,7 @@ def gate(pattern: str, upstream: float = 2.0, **inputs) -> tuple[Value, dict[str
 
 @dataclass(frozen=True)
 class PatternRow:
-    pattern: str
+    pattern: str  # its name (these three texts in the language in use)
     where: str  # the node of the 2-2-1 graph
     rule: str  # what the pattern says should happen there
     holds: bool  # whether the backward pass did exactly that
@@ -82,27 +84,27 @@ def patterns_in_article_graph(root: Value | None = None) -> list[PatternRow]:
     contributions = [p.grad * p.local[p.parents.index(x1)] for p in into_x1]
     return [
         PatternRow(
-            "add distributes",
+            _("add distributes"),
             "s2_1 = w2_11·a1_1 + w2_12·a1_2",
-            "both inputs get s2_1's gradient unchanged",
+            _("both inputs get s2_1's gradient unchanged"),
             all(p.grad == s.grad for p in s.parents),
         ),
         PatternRow(
-            "multiply swaps",
+            _("multiply swaps"),
             "w2_11·a1_1",
-            "w2_11 gets the product's gradient times a1_1, and a1_1 times w2_11",
+            _("w2_11 gets the product's gradient times a1_1, and a1_1 times w2_11"),
             n["w2_11"].grad == product.grad * a1.data and a1.grad == product.grad * n["w2_11"].data,
         ),
         PatternRow(
-            "ReLU routes",
+            _("ReLU routes"),
             "a1_1 = relu(z1_1)",
-            "z1_1 gets a1_1's gradient if z1_1 > 0, else 0",
+            _("z1_1 gets a1_1's gradient if z1_1 > 0, else 0"),
             z1.grad == (a1.grad if z1.data > 0 else 0.0),
         ),
         PatternRow(
-            "a fork sums",
-            "x1, used by both hidden neurons",
-            "x1's gradient is the sum of what the two products send back",
+            _("a fork sums"),
+            _("x1, used by both hidden neurons"),
+            _("x1's gradient is the sum of what the two products send back"),
             x1.grad == sum(contributions) and len(contributions) == 2,
         ),
     ]

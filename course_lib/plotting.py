@@ -26,6 +26,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.ticker import MaxNLocator
 
 from course_lib._validate import finite_array
+from course_lib.i18n import translator
 from course_lib.value import Value
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "plot_decision_boundary",
     "finite_limits",
 ]
+
+_ = translator("widgets")
 
 # Okabe & Ito (2008), "Color Universal Design": eight colours safe for colour-blind readers.
 OKABE_ITO = {
@@ -139,7 +142,7 @@ def _rows(nodes: list[Value], column: dict[int, int]) -> dict[int, float]:
                 y[id(node)] = (len(members) - 1) / 2 - i
 
     place()
-    for _ in range(4):  # barycentre sweeps reduce edge crossings
+    for _sweep in range(4):  # barycentre sweeps reduce edge crossings
         for c in sorted(cols):
             cols[c].sort(key=lambda n: -np.mean([y[id(m)] for m in neighbours[id(n)]] or [0]))
         place()
@@ -147,9 +150,9 @@ def _rows(nodes: list[Value], column: dict[int, int]) -> dict[int, float]:
 
 
 def _node_text(node: Value, show_grad: bool, pending: bool = False) -> str:
-    lines = [node.label or "·", f"data {node.data:.4g}"]
+    lines = [node.label or "·", _("data {value}", value=f"{node.data:.4g}")]
     if show_grad:
-        lines.append("grad ?" if pending else f"grad {node.grad:.4g}")
+        lines.append(_("grad ?") if pending else _("grad {value}", value=f"{node.grad:.4g}"))
     return "\n".join(lines)
 
 
@@ -330,11 +333,19 @@ def draw_network(net, x=None, ax=None):
             ax.text(cx, cy - radius - 0.14, f"b{layer}_{i + 1} = {b:.3g}", ha="center",
                     va="top", fontsize=7.5, color="#333333", zorder=4)  # fmt: skip
     for layer in range(n_layers + 1):
-        name = "input" if layer == 0 else "output" if layer == n_layers else f"hidden {layer}"
+        if layer == 0:
+            name = _("input")
+        elif layer == n_layers:
+            name = _("output")
+        else:
+            name = _("hidden {layer}", layer=layer)
         ax.text(layer * gap_x, (tallest - 1) / 2 * gap_y + radius + 0.3, name, ha="center",
                 fontsize=8.5, weight="bold")  # fmt: skip
-    title = f"{net!r}" if x is None else f"forward pass for x = {np.round(x, 4).tolist()}"
-    ax.set_title(title + "   (edges: blue w > 0, vermillion w < 0)", fontsize=9)
+    if x is None:
+        title = f"{net!r}"
+    else:
+        title = _("forward pass for x = {x}", x=np.round(x, 4).tolist())
+    ax.set_title(_("{title}   (edges: blue w > 0, vermillion w < 0)", title=title), fontsize=9)
     half_h = (tallest - 1) / 2 * gap_y
     ax.set_xlim(-radius - 0.4, n_layers * gap_x + radius + 0.4)
     ax.set_ylim(-half_h - radius - 0.55, half_h + radius + 0.6)
@@ -381,8 +392,9 @@ def plot_loss(losses, ax=None, *, label: str | None = None):
     if not finite.all():
         bad = int(epochs[~finite][0])
         ax.axvline(bad, color=OKABE_ITO["vermillion"], ls="--", lw=1.2)
-        ax.annotate(f"diverged (epoch {bad})", (bad, 0.9), xycoords=("data", "axes fraction"),
-                    ha="right", fontsize=8, color=OKABE_ITO["vermillion"])  # fmt: skip
+        ax.annotate(_("diverged (epoch {epoch})", epoch=bad), (bad, 0.9),
+                    xycoords=("data", "axes fraction"), ha="right", fontsize=8,
+                    color=OKABE_ITO["vermillion"])  # fmt: skip
     everything = np.concatenate([np.asarray(line.get_ydata(), float) for line in ax.get_lines()])
     positive = everything[np.isfinite(everything) & (everything > 0)]
     log = positive.size > 1 and np.log10(positive.max()) - np.log10(positive.min()) > 2
@@ -391,8 +403,8 @@ def plot_loss(losses, ax=None, *, label: str | None = None):
     ax.set_ylim(*finite_limits(everything, log=log))
     ax.set_xlim(0.5, max(1.5, max(len(line.get_xdata()) for line in ax.get_lines()) + 0.5))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss" + (" (log scale)" if log else ""))
+    ax.set_xlabel(_("epoch"))
+    ax.set_ylabel(_("loss (log scale)") if log else _("loss"))
     ax.grid(True, alpha=0.3)
     if label is not None:
         ax.legend(fontsize=8)
@@ -464,7 +476,8 @@ def plot_decision_boundary(
         pts = X[labels == c]
         ax.scatter(pts[:, 0], pts[:, 1], s=18, marker=markers[k % len(markers)],
                    color=colours[k],
-                   edgecolors="white", linewidths=0.4, label=f"class {c:g}")  # fmt: skip
+                   edgecolors="white", linewidths=0.4,
+                   label=_("class {name}", name=f"{c:g}"))  # fmt: skip
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel("x1")

@@ -5,6 +5,10 @@ browser draws them on canvases sized to the notebook's width. Everything is
 shipped with the package (no CDN): each view's module is ``static/common.js``
 (shared drawing helpers) followed by its own file.
 
+The JavaScript holds no text a learner reads: each view's ``labels`` (a dict synced
+to the browser) brings every word it shows, in the language in use when the view is made
+(``course_lib.i18n``); ``{name}`` placeholders in them are filled in the browser.
+
 >>> view = LineCharts(panels=[], status="ready")
 >>> view.status, "export default" in view._esm
 ('ready', True)
@@ -17,9 +21,12 @@ from pathlib import Path
 import anywidget
 import traitlets
 
+from course_lib.i18n import translator
+
 __all__ = ["LineCharts", "Playground2DView", "GraphView", "STATIC"]
 
 STATIC = Path(__file__).with_name("static")
+_ = translator("widgets")
 
 
 def _module(name: str) -> str:
@@ -47,6 +54,18 @@ class LineCharts(anywidget.AnyWidget):
     diverged_at = traitlets.Int(-1).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)
     note = traitlets.Unicode("").tag(sync=True)
+    labels = traitlets.Dict().tag(sync=True)
+
+    @traitlets.default("labels")
+    def _labels(self):
+        return {
+            "log_scale": _("{label} (log scale)"),
+            "symlog_scale": _("{label} (symlog scale)"),
+            "overflowed_at": _("overflowed at epoch {epoch}"),
+            "describe_title": _("{title}."),
+            "describe_overflow": _("The values overflowed at epoch {epoch}."),
+            "describe_series": _("{label}: from {first} to {last}."),
+        }
 
     def rows(self):
         """The float64 rows as a (rows, columns) array (what the browser draws)."""
@@ -78,6 +97,51 @@ class Playground2DView(anywidget.AnyWidget):
     info = traitlets.Dict().tag(sync=True)
     board_size = traitlets.Int(50).tag(sync=True)
     map_size = traitlets.Int(20).tag(sync=True)
+    labels = traitlets.Dict().tag(sync=True)
+
+    @traitlets.default("labels")
+    def _labels(self):
+        return {
+            "data": _("Data"),
+            "features": _("Features"),
+            "network": _("Network"),
+            "training": _("Training"),
+            "dataset": _("data set"),
+            "noise": _("noise"),
+            "test_share": _("test share"),
+            "points": _("points"),
+            "activation": _("activation"),
+            "init": _("initialisation"),
+            "seed": _("seed"),
+            "lr": _("learning rate"),
+            "batch_size": _("batch size"),
+            "l2": _("L2 regularisation"),
+            "remove_layer": _("remove a hidden layer"),
+            "add_layer": _("add a hidden layer"),
+            "layers_one": _("{count} hidden layer"),
+            "layers": _("{count} hidden layers"),
+            "remove_neuron": _("remove a neuron from hidden layer {layer}"),
+            "add_neuron": _("add a neuron to hidden layer {layer}"),
+            "play": _("▶ Play"),
+            "pause": _("❚❚ Pause"),
+            "play_name": _("play: train epoch after epoch"),
+            "step": _("Step"),
+            "step_name": _("step one epoch"),
+            "reset": _("Reset"),
+            "reset_name": _("reset the weights"),
+            "inputs": _("inputs"),
+            "output": _("output"),
+            "neuron": _("layer {layer} neuron {neuron}"),
+            "tile_name": _("what {name} computes over the plane"),
+            "board_caption": _(
+                "Output: the decision boundary, train (white rim) and test (black rim) points"
+            ),
+            "curves_caption": _("Loss per epoch: train (solid), test (dashed)"),
+            "curves_epoch": _("epoch {epoch}"),
+            "board_name": _("decision boundary after epoch {epoch}; {summary}"),
+            "curves_name": _("train and test loss over {epoch} epochs"),
+            "waiting": _("Run this cell to start the playground."),
+        }
 
 
 class GraphView(anywidget.AnyWidget):
@@ -98,3 +162,18 @@ class GraphView(anywidget.AnyWidget):
     lines = traitlets.List().tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     interval_ms = traitlets.Int(900).tag(sync=True)
+    labels = traitlets.Dict().tag(sync=True)
+
+    @traitlets.default("labels")
+    def _labels(self):
+        return {
+            "play": _("▶ Play"),
+            "pause": _("❚❚ Pause"),
+            "play_name": _("play the backward pass"),
+            "step": _("step"),
+            "readout": _("{step} of {steps}"),
+            "graph_name": _("the computational graph of the loss"),
+            "data": _("data {value}"),
+            "grad": _("grad {value}"),
+            "grad_unknown": _("grad ?"),
+        }

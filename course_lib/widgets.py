@@ -27,6 +27,7 @@ import numpy as np
 from course_lib import plotting
 from course_lib._validate import choice, finite_array
 from course_lib.article import ARTICLE
+from course_lib.i18n import N_, translator
 from course_lib.init import layer_sizes
 from course_lib.mlp import ACTIVATIONS, MLP
 from course_lib.value import Value
@@ -41,16 +42,19 @@ __all__ = [
     "INIT_CHOICES",
 ]
 
+_ = translator("widgets")
+
+# (shown label, value): the dropdown shows the label in the language in use; values never change
 INIT_CHOICES = (
-    ("the article's values", "article"),
-    ("zeros", "zeros"),
-    ("constant (0.5)", "constant"),
-    ("uniform [-1, 1)", "uniform"),
-    ("normal (std 1)", "normal"),
-    ("Xavier uniform", "xavier_uniform"),
-    ("Xavier normal", "xavier_normal"),
-    ("He uniform", "he_uniform"),
-    ("He normal", "he_normal"),
+    (N_("the article's values"), "article"),
+    (N_("zeros"), "zeros"),
+    (N_("constant (0.5)"), "constant"),
+    (N_("uniform [-1, 1)"), "uniform"),
+    (N_("normal (std 1)"), "normal"),
+    (N_("Xavier uniform"), "xavier_uniform"),
+    (N_("Xavier normal"), "xavier_normal"),
+    (N_("He uniform"), "he_uniform"),
+    (N_("He normal"), "he_normal"),
 )
 _SEEDLESS = ("article", "zeros", "constant")
 _LR_MIN, _LR_MAX = 1e-3, 3.0
@@ -68,8 +72,8 @@ class Playground:
     displays. After each update: ``net`` (trained), ``history``, ``losses``
     (loss after 0, 1, ... updates), ``predictions`` (one row per update, one
     column per sample), ``trajectories`` (one row per update, one column per
-    parameter), ``status`` (one line, then any notes after ". Note: ") and
-    ``timings`` (seconds per update, sending included).
+    parameter), ``status`` (one line, then any notes after ". Note: "; the view shows
+    ``status_line`` and ``notes`` apart) and ``timings`` (seconds per update, sending included).
     """
 
     def __init__(self, x=None, y=None, sizes=(2, 2, 1), activation="relu", *, loss="mse"):
@@ -136,26 +140,33 @@ class Playground:
             min=math.log10(_LR_MIN),
             max=math.log10(_LR_MAX),
             step=0.01,
-            description="learning rate",
+            description=_("learning rate"),
             readout_format=".3g",
             continuous_update=True,
             style=style,
             layout=widgets.Layout(width="420px", max_width="100%"),
         )
-        options = [o for o in INIT_CHOICES if o[1] != "article" or self.sizes == [2, 2, 1]]
+        options = [
+            (_(label), value)
+            for label, value in INIT_CHOICES
+            if value != "article" or self.sizes == [2, 2, 1]
+        ]
         init = widgets.Dropdown(
-            options=options, value=self.defaults["init"], description="initialisation", style=style
-        )
+            options=options, value=self.defaults["init"], description=_("initialisation"),
+            style=style,
+        )  # fmt: skip
         seed = widgets.BoundedIntText(
-            value=0, min=0, max=2**32 - 1, description="seed", style=style,
+            value=0, min=0, max=2**32 - 1, description=_("seed"), style=style,
             layout=widgets.Layout(width="150px"),
         )  # fmt: skip
         epochs = widgets.IntSlider(
-            value=self.defaults["epochs"], min=1, max=1000, description="epochs",
+            value=self.defaults["epochs"], min=1, max=1000, description=_("epochs"),
             continuous_update=True, style=style,
             layout=widgets.Layout(width="380px", max_width="100%"),
         )  # fmt: skip
-        reset = widgets.Button(description="reset", icon="undo", tooltip="back to the article")
+        reset = widgets.Button(
+            description=_("reset"), icon="undo", tooltip=_("back to the article")
+        )
         controls = {"lr": lr, "init": init, "seed": seed, "epochs": epochs, "reset": reset}
         for name, control in controls.items():
             control.add_class(f"course-{name}")
@@ -182,12 +193,12 @@ class Playground:
         colours = plotting.PALETTE
         k = self.n_shown
         pred = [
-            {"label": f"ŷ sample {i + 1}", "colour": colours[[0, 4, 2, 5][i]], "row": 1 + i}
+            {"label": _("ŷ sample {i}", i=i + 1), "colour": colours[[0, 4, 2, 5][i]], "row": 1 + i}
             for i in range(k)
         ]
         target = [
             {
-                "label": f"target {i + 1}",
+                "label": _("target {i}", i=i + 1),
                 "colour": colours[[0, 4, 2, 5][i]],
                 "row": 1 + k + i,
                 "dash": [6, 4],
@@ -205,14 +216,16 @@ class Playground:
             }  # fmt: skip
             for i, name in enumerate(self.names[:16])
         ]
-        loss_series = [{"label": "loss", "colour": colours[4], "row": 0}]
+        loss_series = [{"label": _("loss"), "colour": colours[4], "row": 0}]
+        many = len(self.names) > 16
         return [
-            {"title": f"loss ({self.loss_name})", "xlabel": "epoch (updates done)",
-             "ylabel": "loss", "scale": "loss", "series": loss_series},
-            {"title": "prediction (solid), target (dashed)", "xlabel": "epoch", "ylabel": "ŷ",
-             "scale": "value", "series": pred + target},
-            {"title": "parameters" if len(self.names) <= 16 else "parameters (the first 16)",
-             "xlabel": "epoch", "ylabel": "value", "scale": "value", "series": params,
+            {"title": _("loss ({name})", name=self.loss_name),
+             "xlabel": _("epoch (updates done)"), "ylabel": _("loss"), "scale": "loss",
+             "series": loss_series},
+            {"title": _("prediction (solid), target (dashed)"), "xlabel": _("epoch"),
+             "ylabel": "ŷ", "scale": "value", "series": pred + target},
+            {"title": _("parameters (the first 16)") if many else _("parameters"),
+             "xlabel": _("epoch"), "ylabel": _("value"), "scale": "value", "series": params,
              "legend": True},
         ]  # fmt: skip
 
@@ -254,7 +267,10 @@ class Playground:
             self.losses = np.asarray(losses, dtype=np.float64)
         flat = {k: v.reshape(len(h.snapshots), -1) for k, v in stacked.items()}
         self.trajectories = np.column_stack([flat[k][:, i] for k, i in self._param_columns()])
-        self.status = self._status()
+        self.status_line, self.notes = self._status()
+        self.status = self.status_line
+        if self.notes:
+            self.status = _("{status}. Note: {notes}", status=self.status_line, notes=self.notes)
 
     def _param_columns(self):
         """(key in params, index in the flattened array) for each name: w1_12 -> ('W1', 1)."""
@@ -264,29 +280,44 @@ class Playground:
             counters[key] = counters.get(key, -1) + 1
             yield key, counters[key]
 
-    def _status(self) -> str:
+    def _status(self) -> tuple[str, str]:
+        """``(status line, notes)``: what happened, and what to notice ('' when nothing)."""
         h = self.history
         if h.diverged:
-            return (
-                f"diverged at epoch {h.diverged_epoch}: the learning rate {self.lr:.3g} is too "
-                "large for this initialisation (the loss overflowed)"
+            line = _(
+                "diverged at epoch {epoch}: the learning rate {lr} is too large for this "
+                "initialisation (the loss overflowed)",
+                epoch=h.diverged_epoch,
+                lr=f"{self.lr:.3g}",
             )
+            return line, ""
         first, last = self.losses[0], self.losses[-1]
-        runs = f"{h.epochs_run} epoch{'' if h.epochs_run == 1 else 's'}"
-        line = f"loss {last:.3g} after {runs} (from {first:.3g})"
+        numbers = {"loss": f"{last:.3g}", "epochs": h.epochs_run, "first": f"{first:.3g}"}
+        if h.epochs_run == 1:
+            line = _("loss {loss} after {epochs} epoch (from {first})", **numbers)
+        else:
+            line = _("loss {loss} after {epochs} epochs (from {first})", **numbers)
         if self.predictions.shape[1] == 1:
-            line += f"; prediction {self.predictions[-1, 0]:.4g}, target {self.y.ravel()[0]:.4g}"
+            line = _(
+                "{status}; prediction {prediction}, target {target}",
+                status=line,
+                prediction=f"{self.predictions[-1, 0]:.4g}",
+                target=f"{self.y.ravel()[0]:.4g}",
+            )
         notes = []
         if last > first:
-            notes.append("the loss grew: the learning rate is too large")
+            notes.append(_("the loss grew: the learning rate is too large"))
         cache = self.net.forward(self.x)[1]
         hidden = [cache[f"a{k}"] for k in range(1, len(self.sizes) - 1)]
         if self.activation == "relu" and hidden and all(not np.any(a) for a in hidden[:1]):
-            notes.append("every hidden ReLU outputs 0, so the first layer gets no gradient")
+            notes.append(_("every hidden ReLU outputs 0, so the first layer gets no gradient"))
         W1, b1 = self.net.params["W1"], self.net.params["b1"]
         if len(W1) > 1 and np.all(W1 == W1[0]) and np.all(b1 == b1[0]):
-            notes.append("the hidden neurons are identical (the symmetry was never broken)")
-        return line + "".join(f". Note: {n}" if i == 0 else f"; {n}" for i, n in enumerate(notes))
+            notes.append(_("the hidden neurons are identical (the symmetry was never broken)"))
+        joined = notes[0] if notes else ""
+        for note in notes[1:]:
+            joined = _("{notes}; {note}", notes=joined, note=note)
+        return line, joined
 
     def update(self) -> None:
         """Retrain with the controls' values and send the new picture (never raises)."""
@@ -296,16 +327,16 @@ class Playground:
                 self._train()
                 rows = self._rows()
         except Exception as exc:  # a learner never sees a traceback; the status says what failed
-            self.status, rows = f"could not train with these settings: {exc}", None
-        main, _, notes = self.status.partition(". Note: ")
+            self.status = _("could not train with these settings: {error}", error=exc)
+            self.status_line, self.notes, rows = self.status, "", None
         with self.view.hold_sync():  # picture and status leave in one message, so they agree
             if rows is not None:
                 self.view.columns = rows.shape[1]
                 self.view.data = np.ascontiguousarray(rows, dtype="<f8").tobytes()
                 self.view.epochs = int(self.controls["epochs"].value)
                 self.view.diverged_at = len(self.losses) - 1 if self.history.diverged else -1
-            self.view.status = main
-            self.view.note = f"Note: {notes}" if notes else ""
+            self.view.status = self.status_line
+            self.view.note = _("Note: {notes}", notes=self.notes) if self.notes else ""
         self.controls["seed"].disabled = self.controls["init"].value in _SEEDLESS
         self.timings.append(time.perf_counter() - start)
 
@@ -435,28 +466,32 @@ class Stepper:
         name = _name(node, names)
         root = _name(self.root, names)
         if node is self.root:
-            return f"d{root}/d{root} = 1 (the backward pass starts at the output)"
+            return _("d{root}/d{root} = 1 (the backward pass starts at the output)", root=root)
         consumers = self.consumers[id(node)]
         if not consumers:
-            return f"d{root}/d{name} = 0 ({name} does not reach {root})"
+            return _("d{root}/d{name} = 0 ({name} does not reach {root})", root=root, name=name)
         symbols = " + ".join(
             f"1 · ∂({_expression(c, names)})/∂{name}"  # d root/d root is 1, not d root/d root
             if c is self.root
             else f"d{root}/d{_name(c, names)} · d{_name(c, names)}/d{name}"
             for c in consumers
         )
-        factors = [(g, d) for _, g, d in self.terms(k)]
+        factors = [(g, d) for _c, g, d in self.terms(k)]
         numbers = " + ".join(f"{g:.4g} × {d:.4g}" for g, d in factors)
         total = math.fsum(g * d for g, d in factors)
         return f"d{root}/d{name} = {symbols} = {numbers} = {total:.4g}"
 
     def _line(self, k: int) -> str:
         if k == 0:
-            return (
-                f"step 0 of {len(self.order)}: the forward pass is done, no gradient is known yet. "
-                "Press play or move the slider."
+            return _(
+                "step {step} of {steps}: the forward pass is done, no gradient is known yet. "
+                "Press play or move the slider.",
+                step=0,
+                steps=len(self.order),
             )
-        return f"step {k} of {len(self.order)}: {self.chain(k)}"
+        return _(
+            "step {step} of {steps}: {chain}", step=k, steps=len(self.order), chain=self.chain(k)
+        )
 
     def known(self, k: int | None = None) -> list[str]:
         """Labels of the nodes whose gradient the view shows at step ``k`` (default: now)."""

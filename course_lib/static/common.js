@@ -105,6 +105,13 @@ function stampFrame(el) {
   el.dataset.drawnAt = String(performance.now());
 }
 
+/** The text the kernel sent for `key` (``labels`` trait, in the learner's language), with its
+ * {name} placeholders filled from `values`. This file holds no text a learner reads. */
+function say(labels, key, values = {}) {
+  const text = labels && typeof labels[key] === "string" ? labels[key] : key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
 function element(tag, className, parent, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;

@@ -1,7 +1,8 @@
 // The backward-pass stepper, drawn as SVG with its own Play button and slider: the kernel sends
 // the graph once (nodes with their column and row, parents, texts) and the order of the backward
 // pass; `step` says how many nodes are done. Stepping happens here, so it never waits for the
-// kernel. Left to right when the notebook is wide enough, top to bottom when not.
+// kernel. Left to right when the notebook is wide enough, top to bottom when not. Every word
+// shown comes from the kernel's `labels` (see say() in common.js).
 
 const SVG = "http://www.w3.org/2000/svg";
 const BOX = { w: 92, h: 54 }, OP = { w: 32, h: 20 }, GAP = { x: 28, y: 12 }, TEXT_PX = 12;
@@ -30,17 +31,18 @@ function layout(nodes, across) {
 
 export default {
   render({ model, el }) {
+    const labels = model.get("labels");
     const root = element("div", "course-graph", el);
     // JupyterLab's notebook shortcuts would take the arrow keys from the slider
     root.setAttribute("data-lm-suppress-shortcuts", "true");
     root.addEventListener("keydown", keyboardControls);
     const bar = element("div", "course-graph-controls", root);
-    const play = element("button", "course-graph-play", bar, "▶ Play");
+    const play = element("button", "course-graph-play", bar, say(labels, "play"));
     play.type = "button";
     play.setAttribute("aria-pressed", "false");  // a toggle: its name stays, its state changes
-    play.setAttribute("aria-label", "play the backward pass");
+    play.setAttribute("aria-label", say(labels, "play_name"));
     const label = element("label", "course-graph-step", bar);
-    element("span", "", label, "step");
+    element("span", "", label, say(labels, "step"));
     const slider = document.createElement("input");
     Object.assign(slider, { type: "range", min: 0, max: model.get("order").length, step: 1 });
     label.appendChild(slider);
@@ -53,13 +55,13 @@ export default {
     function stopPlaying() {
       clearInterval(timer);
       timer = null;
-      play.textContent = "▶ Play";
+      play.textContent = say(labels, "play");
       play.setAttribute("aria-pressed", "false");
     }
     play.addEventListener("click", () => {
       if (timer) return stopPlaying();
       if (model.get("step") >= model.get("order").length) go(0);
-      play.textContent = "❚❚ Pause";
+      play.textContent = say(labels, "pause");
       play.setAttribute("aria-pressed", "true");
       timer = setInterval(() => {
         const k = model.get("step") + 1;
@@ -82,7 +84,7 @@ export default {
       root.dataset.layout = shape.across ? "top-to-bottom" : "left-to-right";
       const picture = svg("svg", {
         width: shape.width, height: shape.height, viewBox: `0 0 ${shape.width} ${shape.height}`,
-        role: "img", "aria-label": "the computational graph of the loss",
+        role: "img", "aria-label": say(labels, "graph_name"),
       }, frame);
       svg("defs", {}, picture).innerHTML =
         '<marker id="course-arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" ' +
@@ -115,7 +117,7 @@ export default {
         const box = svg("rect", { x: cx - BOX.w / 2, y: cy - BOX.h / 2, width: BOX.w, height: BOX.h, rx: 6,
                                   fill: FILLS[n.kind], stroke: "#555", "stroke-width": 1 }, layer);
         const text = svg("text", { x: cx, y: cy - 9, "text-anchor": "middle", "font-size": TEXT_PX }, layer);
-        const lines = [n.label, `data ${n.data}`, "grad ?"].map((s, k) => {
+        const lines = [n.label, say(labels, "data", { value: n.data }), say(labels, "grad_unknown")].map((s, k) => {
           const span = svg("tspan", { x: cx, dy: k === 0 ? 0 : 15, "font-weight": k === 0 ? 600 : 400 }, text);
           span.textContent = s;
           return span;
@@ -131,11 +133,11 @@ export default {
       const k = Math.max(0, Math.min(model.get("step"), order.length));
       line.textContent = lines[k] || "";
       slider.value = String(k);
-      readout.textContent = `${k} of ${order.length}`;
+      readout.textContent = say(labels, "readout", { step: k, steps: order.length });
       if (!boxes.length) return;
       const known = new Set(order.slice(0, k)), hot = k ? order[k - 1] : -1;
       nodes.forEach((n, i) => {
-        texts[i].textContent = known.has(i) ? `grad ${n.grad}` : "grad ?";
+        texts[i].textContent = known.has(i) ? say(labels, "grad", { value: n.grad }) : say(labels, "grad_unknown");
         boxes[i].setAttribute("fill", i === hot ? FILLS.hot : FILLS[n.kind]);
         boxes[i].setAttribute("stroke", i === hot ? OKABE_ITO.vermillion : "#555");
         boxes[i].setAttribute("stroke-width", i === hot ? 3 : 1);

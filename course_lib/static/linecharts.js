@@ -1,6 +1,7 @@
 // Line charts side by side (the training playground): the kernel sends the numbers, this draws.
 // Traits: panels (title, labels, scale, series rows of data), data (float64 rows of `columns`),
-// status and note (text under the controls), diverged_at (epoch index or -1).
+// status and note (text under the controls), diverged_at (epoch index or -1), labels (the
+// words drawn here, in the learner's language: see say() in common.js).
 
 const PANEL_HEIGHT = 230;
 const MARGIN = { left: 62, right: 14, top: 10, bottom: 44 };
@@ -60,7 +61,7 @@ function firstNonFinite(values) {
   return -1;
 }
 
-function drawPanel(canvas, panel, all, width, epochs, divergedAt) {
+function drawPanel(canvas, panel, all, width, epochs, divergedAt, labels) {
   const ctx = sizedContext(canvas, width, PANEL_HEIGHT);
   const box = {
     x: MARGIN.left, y: MARGIN.top,
@@ -98,7 +99,8 @@ function drawPanel(canvas, panel, all, width, epochs, divergedAt) {
   ctx.translate(14, box.y + box.h / 2);
   ctx.rotate(-Math.PI / 2);
   ctx.textBaseline = "middle";
-  ctx.fillText(panel.ylabel + (y.kind === "linear" ? "" : ` (${y.kind} scale)`), 0, 0);
+  const ylabel = y.kind === "linear" ? panel.ylabel : say(labels, `${y.kind}_scale`, { label: panel.ylabel });
+  ctx.fillText(ylabel, 0, 0);
   ctx.restore();
 
   ctx.save();
@@ -136,21 +138,23 @@ function drawPanel(canvas, panel, all, width, epochs, divergedAt) {
     ctx.font = font(MIN_FONT_PX, "bold");
     ctx.textAlign = xx > box.x + box.w / 2 ? "right" : "left";
     ctx.textBaseline = "top";
-    ctx.fillText(`overflowed at epoch ${mark}`, xx + (ctx.textAlign === "right" ? -4 : 4), box.y + 4);
+    ctx.fillText(say(labels, "overflowed_at", { epoch: mark }), xx + (ctx.textAlign === "right" ? -4 : 4), box.y + 4);
   }
   ctx.restore();
   return { scale: y.kind, overflow: mark };
 }
 
-function describe(panel, all, state) {
-  const parts = [`${panel.title}.`];
-  if (state.overflow >= 0) parts.push(`The values overflowed at epoch ${state.overflow}.`);
+function describe(panel, all, state, labels) {
+  const parts = [say(labels, "describe_title", { title: panel.title })];
+  if (state.overflow >= 0) parts.push(say(labels, "describe_overflow", { epoch: state.overflow }));
   const first = panel.series[0];
   if (first) {
     const v = seriesValues(all, first);
     const finite = Array.from(v).filter(Number.isFinite);
     if (finite.length) {
-      parts.push(`${first.label}: from ${formatNumber(finite[0])} to ${formatNumber(finite[finite.length - 1])}.`);
+      parts.push(say(labels, "describe_series", {
+        label: first.label, first: formatNumber(finite[0]), last: formatNumber(finite[finite.length - 1]),
+      }));
     }
   }
   return parts.join(" ");
@@ -209,6 +213,7 @@ export default {
       const all = floats(model.get("data"));
       COLUMNS = model.get("columns");
       const epochs = model.get("epochs"), divergedAt = model.get("diverged_at");
+      const labels = model.get("labels");
       main.textContent = model.get("status");
       note.textContent = model.get("note");
       const scales = [];
@@ -216,8 +221,8 @@ export default {
       for (const p of panels) {
         const width = Math.floor(p.figure.clientWidth);
         if (width <= 0) continue;
-        const state = drawPanel(p.canvas, p.spec, all, width, epochs, divergedAt);
-        p.canvas.setAttribute("aria-label", describe(p.spec, all, state));
+        const state = drawPanel(p.canvas, p.spec, all, width, epochs, divergedAt, labels);
+        p.canvas.setAttribute("aria-label", describe(p.spec, all, state, labels));
         scales.push(state.scale);
         if (state.overflow >= 0) overflow = state.overflow;
       }
@@ -229,7 +234,7 @@ export default {
     const schedule = frameScheduler(draw);
     build();
     model.on("change:panels", () => { build(); schedule(); });
-    for (const name of ["data", "status", "note", "epochs", "diverged_at"]) {
+    for (const name of ["data", "status", "note", "epochs", "diverged_at", "labels"]) {
       model.on(`change:${name}`, schedule);
     }
     const stop = onWidthChange(row, schedule);

@@ -6,7 +6,8 @@
 // points (float32 rows x, y, class 0/1, is-test 0/1), extent [x0, x1, y0, y1],
 // inputs (float32 feature pictures), frame (float32: boundary, hidden pictures),
 // curves (float64: train then test loss per epoch),
-// info (epoch, sizes, weights, summary, request). Custom messages to the kernel:
+// info (epoch, sizes, weights, summary, request), labels (every word shown, in the learner's
+// language: see say() in common.js). Custom messages to the kernel:
 // {action: "advance", epochs, request} and {action: "reset"}.
 
 const TILE = 40;          // CSS px of a neuron's picture
@@ -72,7 +73,8 @@ function button(parent, text, name, className = "") {
 
 export default {
   render({ model, el }) {
-    const opts = model.get("options");
+    const opts = model.get("options"), labels = model.get("labels");
+    const t = (key, values) => say(labels, key, values);
     const root = element("div", "course-pg2d", el);
     // JupyterLab's notebook shortcuts would take the arrow keys from the sliders and selects
     root.setAttribute("data-lm-suppress-shortcuts", "true");
@@ -88,20 +90,20 @@ export default {
 
     // --- controls: data, features, network, training; then the run buttons
     const data = element("fieldset", "course-pg-group", controls);
-    element("legend", "", data, "Data");
+    element("legend", "", data, t("data"));
     const s0 = settings();
-    const dataset = select(data, "data set", opts.datasets, s0.dataset);
+    const dataset = select(data, t("dataset"), opts.datasets, s0.dataset);
     dataset.addEventListener("change", () => change("dataset", dataset.value));
     const pct = (v) => `${Math.round(v * 100)}%`;
-    const noise = range(data, "noise", 0, 0.5, 0.05, s0.noise, (v) => v.toFixed(2));
+    const noise = range(data, t("noise"), 0, 0.5, 0.05, s0.noise, (v) => v.toFixed(2));
     noise.addEventListener("change", () => change("noise", Number(noise.value)));
-    const ratio = range(data, "test share", 0.1, 0.9, 0.1, s0.test_ratio, pct);
+    const ratio = range(data, t("test_share"), 0.1, 0.9, 0.1, s0.test_ratio, pct);
     ratio.addEventListener("change", () => change("test_ratio", Number(ratio.value)));
-    const points = select(data, "points", opts.sizes.map((n) => [String(n), n]), s0.n);
+    const points = select(data, t("points"), opts.sizes.map((n) => [String(n), n]), s0.n);
     points.addEventListener("change", () => change("n", Number(points.value)));
 
     const feats = element("fieldset", "course-pg-group", controls);
-    element("legend", "", feats, "Features");
+    element("legend", "", feats, t("features"));
     const featureGrid = element("div", "course-pg-features", feats);
     const boxes = opts.features.map((name) => {
       const label = element("label", "course-pg-check", featureGrid);
@@ -119,36 +121,36 @@ export default {
     });
 
     const net = element("fieldset", "course-pg-group", controls);
-    element("legend", "", net, "Network");
+    element("legend", "", net, t("network"));
     const layerRow = element("div", "course-pg-layers", net);
-    const removeLayer = button(layerRow, "−", "remove a hidden layer", "course-pg-remove-layer");
+    const removeLayer = button(layerRow, "−", t("remove_layer"), "course-pg-remove-layer");
     const layerCount = element("span", "course-pg-layer-count", layerRow);
-    const addLayer = button(layerRow, "+", "add a hidden layer", "course-pg-add-layer");
+    const addLayer = button(layerRow, "+", t("add_layer"), "course-pg-add-layer");
     removeLayer.addEventListener("click", () => change("hidden", settings().hidden.slice(0, -1)));
     addLayer.addEventListener("click", () => change("hidden", [...settings().hidden, 2]));
-    const activation = select(net, "activation", opts.activations.map((a) => [a, a]), s0.activation);
+    const activation = select(net, t("activation"), opts.activations, s0.activation);
     activation.addEventListener("change", () => change("activation", activation.value));
-    const init = select(net, "initialisation", opts.inits, s0.init);
+    const init = select(net, t("init"), opts.inits, s0.init);
     init.addEventListener("change", () => change("init", init.value));
     const seed = document.createElement("input");
     Object.assign(seed, { type: "number", min: 0, max: 1e6, step: 1, value: s0.seed });
-    labelled(net, "seed", seed).classList.add("course-pg-seed");
+    labelled(net, t("seed"), seed).classList.add("course-pg-seed");
     seed.addEventListener("change", () => change("seed", Math.max(0, Math.floor(Number(seed.value) || 0))));
 
     const train = element("fieldset", "course-pg-group", controls);
-    element("legend", "", train, "Training");
-    const lr = select(train, "learning rate", opts.rates.map((r) => [String(r), r]), s0.lr);
+    element("legend", "", train, t("training"));
+    const lr = select(train, t("lr"), opts.rates.map((r) => [String(r), r]), s0.lr);
     lr.addEventListener("change", () => change("lr", Number(lr.value)));
-    const batch = range(train, "batch size", 1, 30, 1, s0.batch_size, String);
+    const batch = range(train, t("batch_size"), 1, 30, 1, s0.batch_size, String);
     batch.addEventListener("change", () => change("batch_size", Number(batch.value)));
-    const l2 = select(train, "L2 regularisation", opts.l2s.map((r) => [String(r), r]), s0.l2);
+    const l2 = select(train, t("l2"), opts.l2s.map((r) => [String(r), r]), s0.l2);
     l2.addEventListener("change", () => change("l2", Number(l2.value)));
 
     const run = element("div", "course-pg-run", controls);
-    const play = button(run, "▶ Play", "play: train epoch after epoch", "course-pg-play");
+    const play = button(run, t("play"), t("play_name"), "course-pg-play");
     play.setAttribute("aria-pressed", "false");
-    const step = button(run, "Step", "step one epoch", "course-pg-step");
-    const reset = button(run, "Reset", "reset the weights", "course-pg-reset");
+    const step = button(run, t("step"), t("step_name"), "course-pg-step");
+    const reset = button(run, t("reset"), t("reset_name"), "course-pg-reset");
 
     // --- the pictures
     const status = element("div", "course-status", root);
@@ -159,10 +161,10 @@ export default {
     edges.setAttribute("aria-hidden", "true");
     const columns = element("div", "course-pg-columns", network);
     const out = element("div", "course-pg-output", main);
-    element("div", "course-pg-caption", out, "Output: the decision boundary, train (white rim) and test (black rim) points");
+    element("div", "course-pg-caption", out, t("board_caption"));
     const board = element("canvas", "course-pg-board", out);
     board.setAttribute("role", "img");
-    element("div", "course-pg-caption", out, "Loss per epoch: train (solid), test (dashed)");
+    element("div", "course-pg-caption", out, t("curves_caption"));
     const curves = element("canvas", "course-pg-curves", out);
     curves.setAttribute("role", "img");
     root.dataset.minFontPx = String(MIN_FONT_PX);
@@ -177,7 +179,7 @@ export default {
     }
     function setPlaying(on) {
       playing = on;
-      play.textContent = on ? "❚❚ Pause" : "▶ Play";
+      play.textContent = t(on ? "pause" : "play");
       play.setAttribute("aria-pressed", String(on));
       status.setAttribute("aria-live", on ? "off" : "polite");
       pump();
@@ -196,7 +198,7 @@ export default {
         input.dispatchEvent(new Event("input"));
       }
       for (const b of boxes) b.checked = s.features.includes(b.value);
-      layerCount.textContent = `${s.hidden.length} hidden layer${s.hidden.length === 1 ? "" : "s"}`;
+      layerCount.textContent = t(s.hidden.length === 1 ? "layers_one" : "layers", { count: s.hidden.length });
       removeLayer.disabled = s.hidden.length === 0;
       addLayer.disabled = s.hidden.length >= opts.max_layers;
     }
@@ -212,12 +214,12 @@ export default {
         const col = element("div", "course-pg-column", columns);
         const last = c === sizes.length - 1;
         const head = element("div", "course-pg-column-head", col);
-        if (c === 0) element("span", "", head, "inputs");
-        else if (last) element("span", "", head, "output");
+        if (c === 0) element("span", "", head, t("inputs"));
+        else if (last) element("span", "", head, t("output"));
         else {
-          const minus = button(head, "−", `remove a neuron from hidden layer ${c}`, "course-pg-remove-neuron");
+          const minus = button(head, "−", t("remove_neuron", { layer: c }), "course-pg-remove-neuron");
           element("span", "", head, `${width}`);
-          const plus = button(head, "+", `add a neuron to hidden layer ${c}`, "course-pg-add-neuron");
+          const plus = button(head, "+", t("add_neuron", { layer: c }), "course-pg-add-neuron");
           minus.disabled = width <= 1;
           plus.disabled = width >= opts.max_neurons;
           const edit = (d) => {
@@ -231,9 +233,9 @@ export default {
         const list = [];
         for (let i = 0; i < width; i++) {
           const tile = element("canvas", "course-pg-tile", col);
-          const name = c === 0 ? (s.features[i] || "") : last ? "output" : `layer ${c} neuron ${i + 1}`;
+          const name = c === 0 ? (s.features[i] || "") : last ? t("output") : t("neuron", { layer: c, neuron: i + 1 });
           tile.setAttribute("role", "img");
-          tile.setAttribute("aria-label", `what ${name} computes over the plane`);
+          tile.setAttribute("aria-label", t("tile_name", { name }));
           tile.title = name;
           list.push(tile);
           if (c === 0) element("div", "course-pg-tile-name", col, name.replace("^2", "²").replace("*", "·"));
@@ -315,7 +317,7 @@ export default {
         ctx.fillText(formatNumber(t), m.l - 4, y);
       }
       ctx.textAlign = "center"; ctx.textBaseline = "top";
-      ctx.fillText(`epoch ${train.length - 1}`, m.l + w / 2, m.t + h + 6);
+      ctx.fillText(t("curves_epoch", { epoch: train.length - 1 }), m.l + w / 2, m.t + h + 6);
       for (const [series, colour, dash] of [[train, OKABE_ITO.blue, []], [test, OKABE_ITO.vermillion, [5, 4]]]) {
         ctx.strokeStyle = colour; ctx.lineWidth = 1.8; ctx.setLineDash(dash);
         ctx.beginPath();
@@ -352,8 +354,8 @@ export default {
       drawCurves(train, test);
       drawEdges(info.weights || []);
       status.textContent = info.summary;
-      board.setAttribute("aria-label", `decision boundary after epoch ${info.epoch}; ${info.summary}`);
-      curves.setAttribute("aria-label", `train and test loss over ${info.epoch} epochs`);
+      board.setAttribute("aria-label", t("board_name", { epoch: info.epoch, summary: info.summary }));
+      curves.setAttribute("aria-label", t("curves_name", { epoch: info.epoch }));
       root.dataset.epoch = String(info.epoch);
       stampFrame(el);
     }
@@ -374,7 +376,7 @@ export default {
     const stop = onWidthChange(main, () => { built = ""; schedule(); });
     schedule();
     if (!model.get("info") || model.get("info").epoch === undefined) {
-      status.textContent = "Run this cell to start the playground.";
+      status.textContent = t("waiting");
     }
     return () => { playing = false; stop(); };
   },
