@@ -71,8 +71,8 @@ def _add_language_option(parser) -> None:
         metavar="LANG",
         default=argparse.SUPPRESS,  # set from argv by main() before the parser is built
         help=_(
-            "language of the output: {choices} (default: ${env}, else en)",
-            choices=" or ".join(LANGUAGES),
+            "language of the output, one of {choices} (default: ${env}, else en)",
+            choices=", ".join(LANGUAGES),
             env=ENV_VAR,
         ),
     )
@@ -182,7 +182,7 @@ def _language_in(argv) -> str | None:
         def error(self, message):
             raise ValueError(message)
 
-    early = Quiet(add_help=False)
+    early = Quiet(add_help=False, allow_abbrev=False)  # "--l" may be --loss or --lr
     early.add_argument("--lang", type=_language)
     try:
         return early.parse_known_args(argv)[0].lang
@@ -197,6 +197,8 @@ def main(argv=None) -> int:
         set_language(lang)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "lang", None) is not None:  # also when abbreviated ("--lan zh-CN")
+        set_language(args.lang)
     if args.command == "walkthrough":
         return walkthrough(args, parser)
     return 2

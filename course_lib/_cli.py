@@ -61,8 +61,27 @@ def _argparse_message(message: str) -> str:
     return message
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout, with Chinese help texts wrapped by terminal columns."""
+
+    def _split_lines(self, text, columns):
+        if width(text) == len(text):
+            return super()._split_lines(text, columns)
+        return wrap(" ".join(text.split()), columns)
+
+    def _fill_text(self, text, columns, indent):
+        if width(text) == len(text):
+            return super()._fill_text(text, columns, indent)
+        return "\n".join(indent + line for line in wrap(" ".join(text.split()), columns))
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """Reports a bad option as ``prog: error: message`` on one line (no usage block), exit 2."""
+    """Reports a bad option as ``prog: error: message`` on one line (no usage block), exit 2;
+    its help wraps Chinese text by terminal columns."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         line = _("{prog}: error: {reason}", prog=self.prog, reason=_argparse_message(message))
