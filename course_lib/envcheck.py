@@ -3,7 +3,7 @@
 ``check_environment()`` looks up each package (without importing the heavy
 ones) and compares it with the version pinned in the course's
 requirements.txt; ``report()`` says in plain words what is missing and the
-command that fixes it.
+command that fixes it, in the course's language (``course_lib.i18n``).
 
 >>> rows = check_environment()
 >>> [r.name for r in rows][:3]
@@ -16,23 +16,34 @@ from __future__ import annotations
 
 import re
 import sys
-import textwrap
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from course_lib._cli import pad, width, wrap
+from course_lib.i18n import N_, translator
+
 __all__ = ["Requirement", "check_environment", "report", "marker_applies", "PACKAGES"]
+
+_ = translator("cli")
 
 # what each package is for, in the learner's words
 PACKAGES = {
-    "numpy": "arrays: the manual forward and backward passes",
-    "matplotlib": "every figure",
-    "torch": "notebooks 06 and 08 (PyTorch)",
-    "ipywidgets": "the sliders in notebooks 05 and 07",
-    "jupyterlab_widgets": "lets JupyterLab draw those sliders",
-    "anywidget": "draws the playgrounds and stepper in the browser",
-    "jupyterlab": "the notebook interface itself",
-    "ipykernel": "the Python kernel the notebooks run in",
+    "numpy": N_("arrays: the manual forward and backward passes"),
+    "matplotlib": N_("every figure"),
+    "torch": N_("notebooks 06 and 08 (PyTorch)"),
+    "ipywidgets": N_("the sliders in notebooks 05 and 07"),
+    "jupyterlab_widgets": N_("lets JupyterLab draw those sliders"),
+    "anywidget": N_("draws the playgrounds and stepper in the browser"),
+    "jupyterlab": N_("the notebook interface itself"),
+    "ipykernel": N_("the Python kernel the notebooks run in"),
+}
+# the status words as the report shows them (Requirement.status keeps the English word)
+STATUS = {
+    "ok": N_("ok"),
+    "different version": N_("different version"),
+    "missing": N_("missing"),
+    "too old": N_("too old"),
 }
 MIN_PYTHON = (3, 10)
 REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
@@ -41,10 +52,10 @@ REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
 @dataclass(frozen=True)
 class Requirement:
     name: str
-    purpose: str
+    purpose: str  # in the course's language, as are the words of advice
     wanted: str | None  # the pinned version, if requirements.txt is there
     found: str | None  # the installed version, None if missing
-    status: str  # 'ok', 'different version', 'missing' or 'too old'
+    status: str  # 'ok', 'different version', 'missing' or 'too old' (in English: a key)
     advice: str
 
 
@@ -141,18 +152,23 @@ def check_environment(pins: dict[str, str] | None = None) -> list[Requirement]:
     pins = pinned_versions() if pins is None else pins
     rows = []
     py = ".".join(map(str, sys.version_info[:3]))
+    language = _("the language")
     if sys.version_info[:2] >= MIN_PYTHON:
-        rows.append(Requirement("python", "the language", None, py, "ok", ""))
+        rows.append(Requirement("python", language, None, py, "ok", ""))
     else:
         wanted = ".".join(map(str, MIN_PYTHON))
         rows.append(
             Requirement(
                 "python",
-                "the language",
+                language,
                 f">= {wanted}",
                 py,
                 "too old",
-                f"install Python {wanted} or newer, then recreate the environment (make install)",
+                _(
+                    "install Python {version} or newer, then recreate the environment "
+                    "(make install)",
+                    version=wanted,
+                ),
             )
         )
     for name, purpose in PACKAGES.items():
@@ -163,16 +179,20 @@ def check_environment(pins: dict[str, str] | None = None) -> list[Requirement]:
             found = None
         if found is None:
             status = "missing"
-            advice = f"install it: {_install_command(name, wanted)}  (or: make install)"
+            advice = _(
+                "install it: {command}  (or: make install)",
+                command=_install_command(name, wanted),
+            )
         elif wanted and found.split("+", 1)[0] != wanted:  # 2.13.0+cpu is 2.13.0
             status = "different version"
-            advice = (
-                f"works in most cases; the course was tested with {wanted}. To match it: "
-                f"{_install_command(name, wanted)}"
+            advice = _(
+                "works in most cases; the course was tested with {version}. To match it: {command}",
+                version=wanted,
+                command=_install_command(name, wanted),
             )
         else:
             status, advice = "ok", ""
-        rows.append(Requirement(name, purpose, wanted, found, status, advice))
+        rows.append(Requirement(name, _(purpose), wanted, found, status, advice))
     return rows
 
 
@@ -180,10 +200,10 @@ WIDTH = 88  # the report's lines fit a notebook output cell without wrapping mid
 
 
 def _wrapped(text: str) -> list[str]:
-    """``text`` broken between words into lines of at most WIDTH characters; a command
-    (``pip install ...``) is kept whole on a line of its own."""
+    """``text`` broken between words (or Chinese characters) into lines of at most WIDTH
+    columns; a command (``pip install ...``) is kept whole on a line of its own."""
     head, sep, command = text.partition("pip install ")
-    lines = textwrap.wrap(head, WIDTH, subsequent_indent="  ", break_long_words=False)
+    lines = wrap(head, WIDTH, subsequent_indent="  ")
     if sep:
         lines.append("    " + sep + command)
     return lines
@@ -192,21 +212,23 @@ def _wrapped(text: str) -> list[str]:
 def report(rows: list[Requirement] | None = None) -> str:
     """A plain-text report: one line per requirement, then what to do (if anything)."""
     rows = check_environment() if rows is None else rows
-    width = max(len(r.name) for r in rows)
+    names = max(width(r.name) for r in rows)
     lines = []
     for r in rows:
         mark = "ok " if r.status == "ok" else "!! "
-        found = r.found or "not installed"
-        lines.append(f"{mark}{r.name:<{width}}  {found:<14} {r.purpose}")
+        found = r.found or _("not installed")
+        lines.append(f"{mark}{pad(r.name, names)}  {pad(found, 14)} {r.purpose}")
     problems = [r for r in rows if r.status != "ok"]
     lines.append("")
     if not problems:
-        lines.append("Everything the course needs is installed. You are ready to start.")
+        lines.append(_("Everything the course needs is installed. You are ready to start."))
     else:
         blocking = [r for r in problems if r.status in ("missing", "too old")]
         if blocking:
-            lines.append("Missing pieces (the notebooks named above will not run without them):")
+            lines.append(_("Missing pieces (the notebooks named above will not run without them):"))
         for r in problems:
-            lines.extend(_wrapped(f"- {r.name} ({r.status}): {r.advice}"))
-        lines.append("After installing, restart the kernel (Kernel > Restart Kernel) and rerun.")
+            status = _(STATUS.get(r.status, r.status))
+            line = _("- {name} ({status}): {advice}", name=r.name, status=status, advice=r.advice)
+            lines.extend(_wrapped(line))
+        lines.append(_("After installing, restart the kernel (Kernel > Restart Kernel) and rerun."))
     return "\n".join(lines)

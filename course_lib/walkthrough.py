@@ -12,14 +12,16 @@ article's 2-2-1 example (or your own numbers, to check a hand calculation).
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 
+from course_lib._cli import pad, width, wrap
 from course_lib.article import STATED_NEXT_PREDICTION, STATED_PREDICTION
+from course_lib.i18n import N_, translator
 from course_lib.losses import LOSSES, get_loss
 
 __all__ = ["step_report", "conventions", "erratum_line", "article_comparison", "format_table"]
+
+_ = translator("cli")
 
 
 def _plain(arr):
@@ -66,11 +68,14 @@ def erratum_line(net, x, y, *, lr: float = 0.1) -> str:
 
 
 def _erratum_text(nxt: dict[str, float]) -> str:
-    return (
-        f"The article states {STATED_NEXT_PREDICTION} after one step, but its own loss "
-        f"(mean squared error, nn.MSELoss) gives {nxt['mse']:.6f} and the textbook "
-        f"1/2 (y - y_hat)^2 gives {nxt['half_sse']:.6f}; no standard convention gives "
-        f"{STATED_NEXT_PREDICTION}, so it is an error in the article."
+    return _(
+        "The article states {stated} after one step, but its own loss "
+        "(mean squared error, nn.MSELoss) gives {mse} and the textbook "
+        "1/2 (y - y_hat)^2 gives {half_sse}; no standard convention gives "
+        "{stated}, so it is an error in the article.",
+        stated=STATED_NEXT_PREDICTION,
+        mse=f"{nxt['mse']:.6f}",
+        half_sse=f"{nxt['half_sse']:.6f}",
     )
 
 
@@ -100,7 +105,11 @@ def _fmt(value) -> str:
 
 
 def format_table(report: dict, *, lr: float, article: dict | None = None) -> str:
-    """The report as an aligned table; ``article`` adds the stated-versus-computed rows."""
+    """The report as an aligned table; ``article`` adds the stated-versus-computed rows.
+
+    Labels and notes are in the current language (``course_lib.i18n``); the columns are
+    aligned in terminal columns, where a Chinese character takes two.
+    """
     rows: list[tuple[str, str, str]] = []
 
     def section(title):
@@ -108,46 +117,46 @@ def format_table(report: dict, *, lr: float, article: dict | None = None) -> str
 
     cache = report["cache"]
     n_layers = len([k for k in cache if k.startswith("z")])
-    section("forward pass")
-    rows.append(("x (input a0)", _fmt(cache["a0"]), ""))
+    section(_("forward pass"))
+    rows.append((_("x (input a0)"), _fmt(cache["a0"]), ""))
     for i in range(1, n_layers + 1):
         how = f"W{i} a{i - 1} + b{i}"
         rows.append((f"z{i}", _fmt(cache[f"z{i}"]), how))
-        what = "linear output: a = z" if i == n_layers else "activation of z"
+        what = _("linear output: a = z") if i == n_layers else _("activation of z")
         rows.append((f"a{i}", _fmt(cache[f"a{i}"]), what))
-    rows.append(("prediction y_hat", _fmt(report["prediction"]), f"= a{n_layers}"))
+    rows.append((_("prediction y_hat"), _fmt(report["prediction"]), f"= a{n_layers}"))
     if article:
-        rows.append(("  article states", _fmt(article["stated_prediction"]), "matches"))
-    section(f"loss ({report['loss_name']})")
-    rows.append(("loss", _fmt(report["loss"]), _LOSS_TEXT[report["loss_name"]]))
+        rows.append(("  " + _("article states"), _fmt(article["stated_prediction"]), _("matches")))
+    section(_("loss ({name})", name=report["loss_name"]))
+    rows.append((_("loss"), _fmt(report["loss"]), _(_LOSS_TEXT[report["loss_name"]])))
     rows.append(("dL/dy_hat", _fmt(report["dy_hat"]), _DLOSS_TEXT[report["loss_name"]]))
-    section("backward pass (gradients)")
+    section(_("backward pass (gradients)"))
     for name in reversed(list(report["grads"])):
         rows.append((f"dL/d{name}", _fmt(report["grads"][name]), ""))
-    section(f"gradient descent, lr = {lr:g}")
+    section(_("gradient descent, lr = {lr}", lr=f"{lr:g}"))
     for name, value in report["updated"].items():
-        rows.append((f"{name} new", _fmt(value), f"{name} - lr * dL/d{name}"))
-    section("second forward pass")
-    rows.append(("next prediction", _fmt(report["next_prediction"]), ""))
-    rows.append(("next loss", _fmt(report["next_loss"]), ""))
+        rows.append((_("{name} new", name=name), _fmt(value), f"{name} - lr * dL/d{name}"))
+    section(_("second forward pass"))
+    rows.append((_("next prediction"), _fmt(report["next_prediction"]), ""))
+    rows.append((_("next loss"), _fmt(report["next_loss"]), ""))
     if article:
-        rows.append(("  article states", _fmt(article["stated_next"]), "see below"))
+        rows.append(("  " + _("article states"), _fmt(article["stated_next"]), _("see below")))
         for name, value in article["conventions"].items():
-            rows.append((f"  with loss {name}", _fmt(value), ""))
-    w0 = max(len(r[0]) for r in rows if not r[0].startswith("--"))  # titles stand alone
-    w1 = max(len(r[1]) for r in rows if r[2])  # only rows with a note need the alignment
+            rows.append(("  " + _("with loss {name}", name=name), _fmt(value), ""))
+    w0 = max(width(r[0]) for r in rows if not r[0].startswith("--"))  # titles stand alone
+    w1 = max(width(r[1]) for r in rows if r[2])  # only rows with a note need the alignment
     lines = []
     for a, b, c in rows:
-        lines.append(a if a.startswith("--") else f"{a:<{w0}}  {b:<{w1}}  {c}".rstrip())
-    if article:  # a long sentence, broken between words
-        lines += ["", *textwrap.wrap(article["line"], 88, break_long_words=False)]
+        lines.append(a if a.startswith("--") else f"{pad(a, w0)}  {pad(b, w1)}  {c}".rstrip())
+    if article:  # a long sentence, broken between words (or between Chinese characters)
+        lines += ["", *wrap(article["line"], 88)]
     return "\n".join(lines)
 
 
 _LOSS_TEXT = {
-    "mse": "mean of (y - y_hat)^2",
-    "sse": "sum of (y - y_hat)^2",
-    "half_sse": "1/2 sum of (y - y_hat)^2",
+    "mse": N_("mean of (y - y_hat)^2"),
+    "sse": N_("sum of (y - y_hat)^2"),
+    "half_sse": N_("1/2 sum of (y - y_hat)^2"),
 }
 _DLOSS_TEXT = {
     "mse": "-2 (y - y_hat) / N",

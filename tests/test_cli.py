@@ -1,6 +1,7 @@
 """`python -m course_lib walkthrough`: the table, the JSON, and one-line errors."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -9,9 +10,19 @@ import pytest
 from tests.test_article import by_hand
 
 
-def run(*args):
+def run(*args, lang=None):
+    """``python -m course_lib *args`` in English, or with ``COURSE_LANG=lang``, in an
+    80-column terminal."""
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_LANG"}
+    env["COLUMNS"] = "80"
+    if lang is not None:
+        env["COURSE_LANG"] = lang
     return subprocess.run(
-        [sys.executable, "-m", "course_lib", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "course_lib", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
 
 
