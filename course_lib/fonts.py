@@ -69,11 +69,14 @@ def _rescan() -> None:
         pass
 
 
-def cjk_font() -> str | None:
-    """The first of ``CJK_FONTS`` matplotlib can use here, or None."""
+def cjk_font(rescan: bool = True) -> str | None:
+    """The first of ``CJK_FONTS`` matplotlib can use here, or None. With ``rescan``, when
+    matplotlib's cache knows none, the system's fonts are searched again (once)."""
     if not _found:
         known = _known()
         if not known.intersection(CJK_FONTS):
+            if not rescan:
+                return None
             _rescan()
             known = _known()
         _found.append(next((name for name in CJK_FONTS if name in known), None))
@@ -91,7 +94,7 @@ def configure() -> str | None:
 
     from course_lib.i18n import language
 
-    font = cjk_font()
+    font = cjk_font(rescan=language() != "en")  # English never pays for a search
     families = list(matplotlib.rcParams["font.family"])
     if font is None:
         if not _warned and language() != "en":

@@ -117,7 +117,7 @@ def _catalog(domain: str, lang: str) -> dict[str, str]:
     return _catalogs[key]
 
 
-def gettext(domain: str, message: str, **values) -> str:
+def gettext(domain: str, message: str, /, **values) -> str:
     """``message`` in the current language, with ``values`` filled in."""
     lang = language()
     text = message if lang == "en" else _catalog(domain, lang).get(message, message)
@@ -127,14 +127,14 @@ def gettext(domain: str, message: str, **values) -> str:
 def translator(domain: str):
     """The ``_`` of a module: ``_("text {n}", n=3)`` looks ``text {n}`` up in ``domain``."""
 
-    def _(message: str, **values) -> str:
+    def _(message: str, /, **values) -> str:
         return gettext(domain, message, **values)
 
     _.domain = domain
     return _
 
 
-def tr(message: str, **values) -> str:
+def tr(message: str, /, **values) -> str:
     """Text a notebook's code shows (printed lines, computed prose, figure titles), in the
     course's language: the English is the notebook's own, the Chinese is in ``notebooks.po``.
 

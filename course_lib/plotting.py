@@ -26,8 +26,11 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.ticker import MaxNLocator
 
 from course_lib._validate import finite_array
+from course_lib.fonts import configure as _use_a_cjk_font
 from course_lib.i18n import translator
 from course_lib.value import Value
+
+_use_a_cjk_font()  # Chinese labels (COURSE_LANG=zh-CN) draw, never as boxes
 
 __all__ = [
     "OKABE_ITO",
