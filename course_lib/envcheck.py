@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from course_lib import i18n
 from course_lib._cli import pad, width, wrap
 from course_lib.i18n import N_, translator
 
@@ -193,6 +194,13 @@ def check_environment(pins: dict[str, str] | None = None) -> list[Requirement]:
         else:
             status, advice = "ok", ""
         rows.append(Requirement(name, _(purpose), wanted, found, status, advice))
+    if i18n.language() != "en":  # the zh-CN edition's figures need a font with Chinese glyphs
+        from course_lib import fonts
+
+        font = fonts.cjk_font()
+        status, advice = ("ok", "") if font else ("missing", fonts.install_hint())
+        rows.append(Requirement("CJK font", _("Chinese text in figures"), fonts.CJK_FONTS[0],
+                                font, status, advice))  # fmt: skip
     return rows
 
 
@@ -213,11 +221,12 @@ def report(rows: list[Requirement] | None = None) -> str:
     """A plain-text report: one line per requirement, then what to do (if anything)."""
     rows = check_environment() if rows is None else rows
     names = max(width(r.name) for r in rows)
+    found = [r.found or _("not installed") for r in rows]
+    versions = max([14] + [width(f) for f in found])
     lines = []
-    for r in rows:
+    for r, shown in zip(rows, found, strict=True):
         mark = "ok " if r.status == "ok" else "!! "
-        found = r.found or _("not installed")
-        lines.append(f"{mark}{pad(r.name, names)}  {pad(found, 14)} {r.purpose}")
+        lines.append(f"{mark}{pad(r.name, names)}  {pad(shown, versions)} {r.purpose}")
     problems = [r for r in rows if r.status != "ok"]
     lines.append("")
     if not problems:

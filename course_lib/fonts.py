@@ -22,7 +22,11 @@ from __future__ import annotations
 
 import warnings
 
-__all__ = ["CJK_FONTS", "cjk_font", "configure", "INSTALL_HINT"]
+from course_lib.i18n import N_, translator
+
+__all__ = ["CJK_FONTS", "cjk_font", "configure", "install_hint", "INSTALL_HINT"]
+
+_ = translator("widgets")
 
 CJK_FONTS = (
     "Noto Sans CJK SC",
@@ -35,7 +39,7 @@ CJK_FONTS = (
     "WenQuanYi Zen Hei",
     "WenQuanYi Micro Hei",
 )
-INSTALL_HINT = (
+INSTALL_HINT = N_(
     "No Chinese font was found, so Chinese text in figures would show as boxes. Install "
     "Noto Sans CJK SC (Debian/Ubuntu: `sudo apt-get install fonts-noto-cjk`; macOS: "
     "`brew install --cask font-noto-sans-cjk-sc`; Windows: Noto Sans SC from "
@@ -69,6 +73,11 @@ def _rescan() -> None:
         pass
 
 
+def install_hint() -> str:
+    """What to install for Chinese in figures, in the course's language."""
+    return _(INSTALL_HINT)
+
+
 def cjk_font(rescan: bool = True) -> str | None:
     """The first of ``CJK_FONTS`` matplotlib can use here, or None. With ``rescan``, when
     matplotlib's cache knows none, the system's fonts are searched again (once)."""
@@ -99,7 +108,7 @@ def configure() -> str | None:
     if font is None:
         if not _warned and language() != "en":
             _warned = True
-            warnings.warn(INSTALL_HINT, stacklevel=2)
+            warnings.warn(install_hint(), stacklevel=2)
         return None
     if font not in families:
         # matplotlib falls back glyph by glyph along font.family (not within font.sans-serif)
