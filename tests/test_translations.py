@@ -314,3 +314,12 @@ def test_a_font_installed_after_matplotlibs_cache_is_found(monkeypatch):
     monkeypatch.setattr(manager, "ttflist", [f for f in manager.ttflist if f not in hidden])
     monkeypatch.setattr(fonts, "_found", [])
     assert fonts.cjk_font() in fonts.CJK_FONTS
+
+
+def test_notebook_00s_report_has_a_font_row_in_chinese_only(english_afterwards):
+    from course_lib import envcheck, fonts
+
+    assert "CJK font" not in [r.name for r in envcheck.check_environment()]
+    i18n.set_language("zh-CN")
+    row = next(r for r in envcheck.check_environment() if r.name == "CJK font")
+    assert (row.status, row.found in fonts.CJK_FONTS, row.purpose) == ("ok", True, "图中的中文")
