@@ -20,6 +20,11 @@ A ``Question`` compares numbers, lists or arrays with a relative tolerance
 (default 1e-4: four or five significant digits are enough), or a word from
 a fixed list of choices. A wrong type, a None, a NaN, a string instead of a
 number, or a function that was not called all get a plain message.
+
+Everything a learner reads is looked up when it is shown, in the language of
+``course_lib.i18n`` (the catalog ``checks``): prompts, hints and mistakes are
+English texts marked with ``N_`` (or functions returning ``_(...)`` when they
+quote a number), translated at display time.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
+
+from course_lib.i18n import N_, translator
 
 __all__ = ["____", "Feedback", "Mistake", "Question", "QuestionSet", "questions", "NOTEBOOKS"]
 
@@ -49,6 +56,7 @@ class _Blank:
 
 
 ____ = _Blank()
+_ = translator("checks")
 
 # colour-blind-safe (Okabe-Ito) colours; the words carry the meaning, the colour only helps
 _COLOURS = {
@@ -59,12 +67,18 @@ _COLOURS = {
     "solution": "#555555",
 }
 _LABELS = {
-    "correct": "Correct",
-    "incorrect": "Not quite",
-    "unanswered": "Not answered yet",
-    "hint": "Hint",
-    "solution": "Solution",
+    "correct": N_("Correct"),
+    "incorrect": N_("Not quite"),
+    "unanswered": N_("Not answered yet"),
+    "hint": N_("Hint"),
+    "solution": N_("Solution"),
 }
+
+
+def _say(text) -> str:
+    """``text`` in the current language: an English message (looked up now), or a function of
+    no arguments that returns one (for a message that quotes a computed number)."""
+    return text() if callable(text) else _(text)
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,7 @@ class Feedback:
         return self.correct
 
     def __str__(self) -> str:
-        return f"{_LABELS[self.status]}: {self.message}"
+        return _("{label}: {text}", label=_(_LABELS[self.status]), text=self.message)
 
     def __repr__(self) -> str:
         return str(self)
@@ -92,9 +106,10 @@ class Feedback:
         body = html.escape(self.message).replace("\n", "<br>")
         if self.status == "solution":
             body = f"<pre style='margin:0.3em 0'>{html.escape(self.message)}</pre>"
+        label = html.escape(_("{label}:", label=_(_LABELS[self.status])))
         return (
             f"<div style='border-left:4px solid {colour};padding:0.2em 0.6em'>"
-            f"<b style='color:{colour}'>{_LABELS[self.status]}:</b> {body}</div>"
+            f"<b style='color:{colour}'>{label}</b> {body}</div>"
         )
 
 
@@ -116,10 +131,11 @@ def _shown(feedback: Feedback):
 
 @dataclass(frozen=True)
 class Mistake:
-    """A common wrong answer, computed by ``value()``, and what to say when it is given."""
+    """A common wrong answer, computed by ``value()``, and what to say when it is given:
+    an English message (marked ``N_``) or a function returning ``_(...)`` of one."""
 
     value: Callable[[], object]
-    message: str
+    message: str | Callable[[], str]
 
 
 def _fmt(value) -> str:
@@ -132,18 +148,22 @@ def _fmt(value) -> str:
 def _as_array(answer):
     """(array, None) for a usable numeric answer, or (None, message) explaining what is wrong."""
     if answer is None:
-        return None, (
+        return None, _(
             "your answer is None. If it comes from a function, did the function `return` "
             "its result?"
         )
     if isinstance(answer, str):
-        return None, (
-            f"your answer is the text {answer!r}. Write the number itself, without quotes."
+        return None, _(
+            "your answer is the text {answer!r}. Write the number itself, without quotes.",
+            answer=answer,
         )
     if isinstance(answer, bool) or isinstance(answer, np.bool_):
-        return None, f"your answer is {answer}, a yes/no value; this question wants a number."
+        return None, _(
+            "your answer is {answer}, a yes/no value; this question wants a number.",
+            answer=answer,
+        )
     if callable(answer) and not hasattr(answer, "__array__"):
-        return None, "your answer is a function. Call it and pass its result."
+        return None, _("your answer is a function. Call it and pass its result.")
     data = getattr(answer, "data", None)
     if isinstance(data, Real) and not isinstance(answer, np.ndarray):  # a course_lib Value
         answer = data
@@ -153,11 +173,12 @@ def _as_array(answer):
     try:
         arr = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
-        return None, (
-            f"your answer is a {type(answer).__name__}, which is not a number or a list of numbers."
+        return None, _(
+            "your answer is a {kind}, which is not a number or a list of numbers.",
+            kind=type(answer).__name__,
         )
     if arr.size and not np.all(np.isfinite(arr)):
-        return None, (
+        return None, _(
             "your answer contains NaN or infinity. Look for a division by zero or a value that "
             "grew without bound."
         )
@@ -175,7 +196,9 @@ class Question:
     (a number, a list/array of numbers, or one of ``choices``); it is called
     at check time. ``mistakes`` are common wrong answers with their own
     hints. ``solution`` is a function returning the worked solution as text
-    (so it can quote computed numbers).
+    (so it can quote computed numbers). ``prompt``, ``hint`` and each mistake's
+    message are English texts translated when shown, or functions returning the
+    text (``lambda: _("... {x}", x=...)``) when they quote a number.
 
     >>> q = Question("q", "What is 2 + 3?", lambda: 2 + 3, hint="Add them.",
     ...              solution=lambda: "2 + 3 = 5",
@@ -191,10 +214,10 @@ class Question:
     def __init__(
         self,
         name: str,
-        prompt: str,
+        prompt: str | Callable[[], str],
         expected: Callable[[], object],
         *,
-        hint: str,
+        hint: str | Callable[[], str],
         solution: Callable[[], str],
         mistakes: Iterable[Mistake] = (),
         choices: tuple[str, ...] | None = None,
@@ -204,7 +227,7 @@ class Question:
         if not callable(expected) or not callable(solution):
             raise TypeError("expected and solution must be functions of no arguments")
         self.name = name
-        self.prompt = prompt
+        self._prompt = prompt
         self.expected = expected
         self._hint = hint
         self._solution = solution
@@ -212,19 +235,27 @@ class Question:
         self.choices = None if choices is None else tuple(c.casefold() for c in choices)
         self.rtol, self.atol = rtol, atol
 
+    @property
+    def prompt(self) -> str:
+        """The question, in the current language."""
+        return _say(self._prompt)
+
     def __repr__(self) -> str:
         return f"{self.name}: {self.prompt}"
 
     def hint(self) -> Feedback | None:
         """A nudge in the right direction, without the answer."""
-        return _shown(Feedback("hint", self._hint))
+        return _shown(Feedback("hint", _say(self._hint)))
 
     def solution(self) -> Feedback | None:
         """The worked solution, with the numbers computed by course_lib."""
         try:
             text = self._solution()
         except Exception as exc:  # never a traceback for the learner
-            text = f"the solution could not be computed ({type(exc).__name__}: {exc})"
+            text = _(
+                "the solution could not be computed ({error})",
+                error=f"{type(exc).__name__}: {exc}",
+            )
         return _shown(Feedback("solution", text))
 
     def check(self, answer=____) -> Feedback | None:
@@ -239,7 +270,10 @@ class Question:
         if answer is ____ or answer is Ellipsis:
             return Feedback(
                 "unanswered",
-                f"replace ____ with your answer, then run the cell again. ({self.prompt})",
+                _(
+                    "replace ____ with your answer, then run the cell again. ({prompt})",
+                    prompt=self.prompt,
+                ),
             )
         try:
             if self.choices is not None:
@@ -253,24 +287,38 @@ class Question:
         except Exception as exc:  # a learner must never see a traceback from a check
             return Feedback(
                 "incorrect",
-                f"this answer could not be checked ({type(exc).__name__}: {exc}). "
-                "Try a plain number or a list of numbers.",
+                _(
+                    "this answer could not be checked ({error}). "
+                    "Try a plain number or a list of numbers.",
+                    error=f"{type(exc).__name__}: {exc}",
+                ),
             )
 
     def _check_choice(self, answer) -> Feedback:
         options = ", ".join(repr(c) for c in self.choices)
         if not isinstance(answer, str):
-            return Feedback("incorrect", f"answer with one of the words {options} (in quotes).")
+            return Feedback(
+                "incorrect",
+                _("answer with one of the words {options} (in quotes).", options=options),
+            )
         given = answer.strip().casefold()
         if given not in self.choices:
-            return Feedback("incorrect", f"{answer!r} is not one of the choices: {options}.")
+            return Feedback(
+                "incorrect",
+                _(
+                    "{answer!r} is not one of the choices: {options}.",
+                    answer=answer,
+                    options=options,
+                ),
+            )
         if given == str(self.expected()).casefold():
             return Feedback("correct", self._correct_text())
         for mistake in self.mistakes:
             if str(mistake.value()).casefold() == given:
-                return Feedback("incorrect", mistake.message)
+                return Feedback("incorrect", _say(mistake.message))
         return Feedback(
-            "incorrect", f"not {answer!r}. Run the experiment again, or ask for a hint."
+            "incorrect",
+            _("not {answer!r}. Run the experiment again, or ask for a hint.", answer=answer),
         )
 
     def _check_count(self, answer, want: int) -> Feedback:
@@ -279,23 +327,36 @@ class Question:
         if problem:
             return Feedback("incorrect", problem)
         if arr.size != 1:
-            return Feedback("incorrect", f"expected one whole number, got shape {arr.shape}.")
-        given = float(arr.reshape(()))
-        if not given.is_integer():
-            return Feedback("incorrect", f"{given:g} is not a whole number, and a count is one.")
-        if given == want:
-            return Feedback("correct", f"{want}.")
-        for mistake in self.mistakes:
-            if given == float(np.asarray(mistake.value(), dtype=np.float64)):
-                return Feedback("incorrect", mistake.message)
-        off = int(given) - want
-        if abs(off) <= max(2, abs(want) // 20):
             return Feedback(
                 "incorrect",
-                f"{int(given)} is {abs(off)} too {'many' if off > 0 else 'few'}: a count must be "
-                "exact. Count again, one part at a time.",
+                _("expected one whole number, got shape {shape}.", shape=arr.shape),
             )
-        return Feedback("incorrect", f"{int(given)} is not it. Try the hint: {self.name}.hint()")
+        given = float(arr.reshape(()))
+        if not given.is_integer():
+            return Feedback(
+                "incorrect",
+                _("{given:g} is not a whole number, and a count is one.", given=given),
+            )
+        if given == want:
+            return Feedback("correct", _("{answer}.", answer=want))
+        for mistake in self.mistakes:
+            if given == float(np.asarray(mistake.value(), dtype=np.float64)):
+                return Feedback("incorrect", _say(mistake.message))
+        off = int(given) - want
+        if abs(off) <= max(2, abs(want) // 20):
+            many = N_(
+                "{given} is {off} too many: a count must be exact. Count again, one part at a time."
+            )
+            few = N_(
+                "{given} is {off} too few: a count must be exact. Count again, one part at a time."
+            )
+            return Feedback(
+                "incorrect", _(many if off > 0 else few, given=int(given), off=abs(off))
+            )
+        return Feedback(
+            "incorrect",
+            _("{answer} is not it. Try the hint: {name}.hint()", answer=int(given), name=self.name),
+        )
 
     def _check_number(self, answer, want) -> Feedback:
         arr, problem = _as_array(answer)
@@ -305,10 +366,11 @@ class Question:
         if arr.shape != want.shape and arr.size == want.size:
             arr = arr.reshape(want.shape)  # [[1, 2]] for [1, 2], or [6] for 6
         if arr.shape != want.shape:
+            one = N_("expected {n} number (shape {want}), got shape {got}.")
+            many = N_("expected {n} numbers (shape {want}), got shape {got}.")
             return Feedback(
                 "incorrect",
-                f"expected {want.size} number{'s' if want.size != 1 else ''} "
-                f"(shape {want.shape}), got shape {arr.shape}.",
+                _(one if want.size == 1 else many, n=want.size, want=want.shape, got=arr.shape),
             )
         if _close(arr, want, self.rtol, self.atol):
             return Feedback("correct", self._correct_text())
@@ -317,20 +379,25 @@ class Question:
             if wrong.size == arr.size:
                 wrong = wrong.reshape(arr.shape)
             if _close(arr, wrong, self.rtol, self.atol):
-                return Feedback("incorrect", mistake.message)
+                return Feedback("incorrect", _say(mistake.message))
         if np.any(want != 0) and _close(arr, -want, self.rtol, self.atol):
-            return Feedback("incorrect", "the size is right but the sign is flipped.")
+            return Feedback("incorrect", _("the size is right but the sign is flipped."))
         if _close(arr, want, 1e-2, 1e-3):
             return Feedback(
                 "incorrect",
-                "close, but not within the tolerance: keep more digits "
-                "(compute with the unrounded numbers).",
+                _(
+                    "close, but not within the tolerance: keep more digits "
+                    "(compute with the unrounded numbers)."
+                ),
             )
-        return Feedback("incorrect", f"{_fmt(arr)} is not it. Try the hint: {self.name}.hint()")
+        return Feedback(
+            "incorrect",
+            _("{answer} is not it. Try the hint: {name}.hint()", answer=_fmt(arr), name=self.name),
+        )
 
     def _correct_text(self) -> str:
         want = self.expected()
-        return f"{want!r}." if isinstance(want, str) else f"{_fmt(want)}."
+        return _("{answer}.", answer=repr(want) if isinstance(want, str) else _fmt(want))
 
 
 class QuestionSet(tuple):
@@ -381,38 +448,43 @@ def _nb00():
 
     q1 = Question(
         "q1",
-        "How many numbers (weights and biases) does the article's 2-2-1 network learn?",
+        N_("How many numbers (weights and biases) does the article's 2-2-1 network learn?"),
         n_params,
-        hint="Count the entries of W1 (one row per hidden neuron), b1, W2 and b2.",
+        hint=N_("Count the entries of W1 (one row per hidden neuron), b1, W2 and b2."),
         solution=lambda: (
             f"net = article_mlp()\nsum(p.size for p in net.params.values())   # {n_params()}"
         ),
         mistakes=[
             Mistake(
                 lambda: n_params(("W1", "W2")),
-                "you counted the weights; the biases are learned too.",
+                N_("you counted the weights; the biases are learned too."),
             ),
             Mistake(
                 lambda: sum(article_mlp().sizes[1:]),
-                "that is the number of neurons; each has several parameters.",
+                N_("that is the number of neurons; each has several parameters."),
             ),
         ],
     )
     q2 = Question(
         "q2",
-        "If every weight (W1 and W2) were 0 and the biases kept the article's values, "
-        "what would the network predict?",
+        N_(
+            "If every weight (W1 and W2) were 0 and the biases kept the article's values, "
+            "what would the network predict?"
+        ),
         zero_weights,
-        hint="With W2 = 0 the hidden layer contributes nothing to the output. What is left?",
-        solution=lambda: (
-            "y_hat = W2 a1 + b2 = 0 * a1 + b2, so the prediction is b2 = "
-            f"{_fmt(zero_weights())} for every input."
+        hint=N_("With W2 = 0 the hidden layer contributes nothing to the output. What is left?"),
+        solution=lambda: _(
+            "y_hat = W2 a1 + b2 = 0 * a1 + b2, so the prediction is b2 = {b2} for every input.",
+            b2=_fmt(zero_weights()),
         ),
         mistakes=[
-            Mistake(lambda: 0.0, "the biases are not zero, and the output neuron adds its bias."),
+            Mistake(
+                lambda: 0.0,
+                N_("the biases are not zero, and the output neuron adds its bias."),
+            ),
             Mistake(
                 lambda: zero_weights(keep_w2=True),
-                "you kept W2; the question sets every weight to 0, W2 included.",
+                N_("you kept W2; the question sets every weight to 0, W2 included."),
             ),
         ],
     )
@@ -428,37 +500,42 @@ def _nb01():
 
     q1 = Question(
         "q1",
-        "What is f = (x - y) * z at the starting values?",
+        N_("What is f = (x - y) * z at the starting values?"),
         f,
-        hint="First p = x - y, then f = p * z.",
+        hint=N_("First p = x - y, then f = p * z."),
         solution=lambda: "x, y, z, p, f = ...; f.data  # (x - y) * z = " + _fmt(f()),
         mistakes=[
             Mistake(
                 lambda: _graph()[3].data,
-                f"{_fmt(_graph()[3].data)} is p = x - y, the "
-                "intermediate node. f multiplies p by z.",
+                lambda: _(
+                    "{p} is p = x - y, the intermediate node. f multiplies p by z.",
+                    p=_fmt(_graph()[3].data),
+                ),
             ),
             Mistake(
                 lambda: (_graph()[0].data + _graph()[1].data) * _graph()[2].data,
-                "p is x minus y, not x plus y.",
+                N_("p is x minus y, not x plus y."),
             ),
         ],
     )
     q2 = Question(
         "q2",
-        "What is df/dy?",
+        N_("What is df/dy?"),
         dfdy,
-        hint="Chain rule: df/dy = df/dp * dp/dy. What is dp/dy when p = x - y?",
+        hint=N_("Chain rule: df/dy = df/dp * dp/dy. What is dp/dy when p = x - y?"),
         solution=lambda: f"df/dy = df/dp * dp/dy = z * (-1) = {_fmt(dfdy())}",
         mistakes=[
-            Mistake(lambda: _graph()[3].data, "that is df/dz (= p). The question asks for df/dy."),
+            Mistake(
+                lambda: _graph()[3].data,
+                N_("that is df/dz (= p). The question asks for df/dy."),
+            ),
         ],
     )
     q3 = Question(
         "q3",
-        "Take one gradient-descent step with h on x, y and z together. What is f afterwards?",
+        N_("Take one gradient-descent step with h on x, y and z together. What is f afterwards?"),
         _graph_after_step,
-        hint="Each input moves by -h times its own gradient; then recompute f = (x - y) * z.",
+        hint=N_("Each input moves by -h times its own gradient; then recompute f = (x - y) * z."),
         solution=lambda: (
             "for v in (x, y, z): new = v.data - h * v.grad\n"
             f"f_new = (x_new - y_new) * z_new = {_fmt(_graph_after_step())}"
@@ -466,12 +543,14 @@ def _nb01():
         mistakes=[
             Mistake(
                 lambda: _graph_after_step(which="x"),
-                "you moved only x. Gradient descent moves every input by its own gradient.",
+                N_("you moved only x. Gradient descent moves every input by its own gradient."),
             ),
             Mistake(
                 lambda: _graph_after_step(sign=-1.0),
-                "you added h times the gradient: that "
-                "climbs uphill and makes f larger. Subtract it.",
+                N_(
+                    "you added h times the gradient: that "
+                    "climbs uphill and makes f larger. Subtract it."
+                ),
             ),
         ],
     )
@@ -489,12 +568,12 @@ def _nb02():
 
     q1 = Question(
         "q1",
-        "For the tanh neuron n = tanh(w1 x1 + w2 x2 + b), what is dn/dw1?",
+        N_("For the tanh neuron n = tanh(w1 x1 + w2 x2 + b), what is dn/dw1?"),
         dn_dw1,
-        hint="dn/dw1 = (1 - n^2) * x1: the local derivative of tanh times that of the sum.",
+        hint=N_("dn/dw1 = (1 - n^2) * x1: the local derivative of tanh times that of the sum."),
         solution=lambda: f"n = neuron()['n']; (1 - n.data**2) * x1 = {_fmt(dn_dw1())}",
         mistakes=[
-            Mistake(x1_only, "you left out the local derivative of tanh, 1 - n^2."),
+            Mistake(x1_only, N_("you left out the local derivative of tanh, 1 - n^2.")),
         ],
     )
 
@@ -504,21 +583,27 @@ def _nb02():
     a_value = accumulation_example()[0].data
     q2 = Question(
         "q2",
-        "c = a * a * a uses a three times. What is dc/da, for the same a as above?",
+        N_("c = a * a * a uses a three times. What is dc/da, for the same a as above?"),
         cube_grad,
-        hint="Each use of a contributes the product of the other two factors; add the three "
-        "contributions.",
-        solution=lambda: (
-            f"dc/da = a*a + a*a + a*a = 3a^2 = {_fmt(cube_grad())}: three uses, three "
-            "contributions, added up (Value's += does exactly that)."
+        hint=N_(
+            "Each use of a contributes the product of the other two factors; add the three "
+            "contributions."
+        ),
+        solution=lambda: _(
+            "dc/da = a*a + a*a + a*a = 3a^2 = {value}: three uses, three "
+            "contributions, added up (Value's += does exactly that).",
+            value=_fmt(cube_grad()),
         ),
         mistakes=[
             Mistake(
                 lambda: a_value**2,
-                "you counted only one of the three uses of a. Gradients from every use add up.",
+                N_("you counted only one of the three uses of a. Gradients from every use add up."),
             ),
-            Mistake(lambda: 2 * a_value**2, "you counted two of the three uses of a."),
-            Mistake(lambda: 2 * a_value, "that is db/da for b = a * a (two uses); c has three."),
+            Mistake(lambda: 2 * a_value**2, N_("you counted two of the three uses of a.")),
+            Mistake(
+                lambda: 2 * a_value,
+                N_("that is db/da for b = a * a (two uses); c has three."),
+            ),
         ],
     )
     return q1, q2
@@ -555,44 +640,48 @@ def _nb04():
 
     q1 = Question(
         "q1",
-        "What is z for the second hidden neuron (z1[1])?",
+        N_("What is z for the second hidden neuron (z1[1])?"),
         z1,
-        hint="Row 2 of W1 holds the weights into neuron 2: w . x + b for that row.",
+        hint=N_("Row 2 of W1 holds the weights into neuron 2: w . x + b for that row."),
         solution=lambda: f"W1[1] @ x + b1[1] = {_fmt(z1())}",
         mistakes=[
             Mistake(
                 lambda: (W1.T @ x + b1)[1],
-                "you used column 2 of W1. Row k of W1 holds the weights into neuron k.",
+                N_("you used column 2 of W1. Row k of W1 holds the weights into neuron k."),
             ),
-            Mistake(lambda: (W1 @ x)[1], "you forgot the bias b1[1]."),
+            Mistake(lambda: (W1 @ x)[1], N_("you forgot the bias b1[1].")),
         ],
     )
     q2 = Question(
         "q2",
-        "What does the article's network predict for the input NEW_INPUT?",
+        N_("What does the article's network predict for the input NEW_INPUT?"),
         new_prediction,
-        hint="Compute both z's first. What does ReLU do to a negative z?",
-        solution=lambda: (
+        hint=N_("Compute both z's first. What does ReLU do to a negative z?"),
+        solution=lambda: _(
             "Both hidden z's are negative, ReLU turns them into 0, and only b2 is left: "
-            f"article_mlp().predict(NEW_INPUT) = {_fmt(new_prediction())}"
+            "article_mlp().predict(NEW_INPUT) = {value}",
+            value=_fmt(new_prediction()),
         ),
         mistakes=[
             Mistake(
                 without_relu,
-                "you forgot ReLU: a negative z becomes 0 before it reaches the output.",
+                N_("you forgot ReLU: a negative z becomes 0 before it reaches the output."),
             ),
         ],
     )
     q3 = Question(
         "q3",
-        "After training from a constant initialisation, do the two hidden neurons still have "
-        "equal weights? ('yes' or 'no')",
+        N_(
+            "After training from a constant initialisation, do the two hidden neurons still have "
+            "equal weights? ('yes' or 'no')"
+        ),
         rows_equal,
         choices=("yes", "no"),
-        hint="Look at W1 after training in the cell above: compare its two rows.",
-        solution=lambda: (
-            f"{rows_equal()!r}: both neurons start equal, get equal gradients, and so receive "
-            "equal updates at every step. Nothing ever tells them apart."
+        hint=N_("Look at W1 after training in the cell above: compare its two rows."),
+        solution=lambda: _(
+            "{answer!r}: both neurons start equal, get equal gradients, and so receive "
+            "equal updates at every step. Nothing ever tells them apart.",
+            answer=rows_equal(),
         ),
     )
     return q1, q2, q3
@@ -605,7 +694,7 @@ def _article_report(loss="mse"):
     return step_report(article_mlp(), ARTICLE.x, ARTICLE.y, lr=ARTICLE.lr, loss=loss)
 
 
-_HALF_SSE = (
+_HALF_SSE = N_(
     "you used 1/2 (y - y_hat)^2. The article's loss is the mean squared error, "
     "(y - y_hat)^2 for one output, so dL/dy_hat = -2 (y - y_hat)."
 )
@@ -629,45 +718,47 @@ def _nb05():
 
     q1 = Question(
         "q1",
-        "Under the article's loss (mean squared error), what is dL/dy_hat?",
+        N_("Under the article's loss (mean squared error), what is dL/dy_hat?"),
         dy,
-        hint="L = (y - y_hat)^2 with one output. Differentiate with respect to y_hat.",
+        hint=N_("L = (y - y_hat)^2 with one output. Differentiate with respect to y_hat."),
         solution=lambda: f"dL/dy_hat = -2 (y - y_hat) = {_fmt(dy())}",
         mistakes=[Mistake(lambda: dy("half_sse"), _HALF_SSE)],
     )
     q2 = Question(
         "q2",
-        "What is dL/dW2[0, 0], the gradient of the weight from hidden neuron 1 to the output?",
+        N_("What is dL/dW2[0, 0], the gradient of the weight from hidden neuron 1 to the output?"),
         dw2,
-        hint="y_hat = W2[0,0] a1[0] + ..., so dL/dW2[0,0] = dL/dy_hat * a1[0].",
+        hint=N_("y_hat = W2[0,0] a1[0] + ..., so dL/dW2[0,0] = dL/dy_hat * a1[0]."),
         solution=lambda: f"dL/dy_hat * a1[0] = {_fmt(dw2())}",
         mistakes=[Mistake(lambda: dw2("half_sse"), _HALF_SSE)],
     )
     q3 = Question(
         "q3",
-        "What is dL/dW1[0, 0], the gradient of the weight from x1 into hidden neuron 1?",
+        N_("What is dL/dW1[0, 0], the gradient of the weight from x1 into hidden neuron 1?"),
         dw1,
-        hint="Follow the path: dL/dy_hat * W2[0,0] * relu'(z1[0]) * x1.",
+        hint=N_("Follow the path: dL/dy_hat * W2[0,0] * relu'(z1[0]) * x1."),
         solution=lambda: f"dL/dy_hat * W2[0,0] * 1 * x1 = {_fmt(dw1())}",
         mistakes=[
             Mistake(
                 lambda: dy() * ARTICLE.x[0],
-                "you skipped the output weight on the path: multiply by W2[0,0] too.",
+                N_("you skipped the output weight on the path: multiply by W2[0,0] too."),
             ),
             Mistake(lambda: dw1("half_sse"), _HALF_SSE),
         ],
     )
     q4 = Question(
         "q4",
-        "What is b2 after one update with the article's learning rate?",
+        N_("What is b2 after one update with the article's learning rate?"),
         b2_new,
-        hint="b2_new = b2 - lr * dL/db2, and dL/db2 = dL/dy_hat.",
+        hint=N_("b2_new = b2 - lr * dL/db2, and dL/db2 = dL/dy_hat."),
         solution=lambda: f"b2 - lr * dL/db2 = {_fmt(b2_new())}",
         mistakes=[
             Mistake(
                 lambda: b2_new(sign=-1.0),
-                "you added lr times the gradient. Gradient "
-                "descent subtracts it (it steps downhill).",
+                N_(
+                    "you added lr times the gradient. Gradient "
+                    "descent subtracts it (it steps downhill)."
+                ),
             ),
         ],
     )
@@ -685,7 +776,7 @@ def _nb06():
         x = torch.tensor(ARTICLE.x, dtype=torch.float64)
         y = torch.tensor([ARTICLE.y], dtype=torch.float64)
         loss = None
-        for _ in range(backwards):
+        for _pass in range(backwards):
             loss = torch.nn.MSELoss()(model(x), y)
             loss.backward()
         return model, loss
@@ -698,26 +789,34 @@ def _nb06():
 
     q1 = Question(
         "q1",
-        "What is the class name of loss.grad_fn (type(loss.grad_fn).__name__)?",
+        N_("What is the class name of loss.grad_fn (type(loss.grad_fn).__name__)?"),
         grad_fn_name,
-        hint="Run type(loss.grad_fn).__name__ on the loss from nn.MSELoss.",
-        solution=lambda: f"{grad_fn_name()!r}: the backward of the last operation, MSELoss.",
+        hint=N_("Run type(loss.grad_fn).__name__ on the loss from nn.MSELoss."),
+        solution=lambda: _(
+            "{name!r}: the backward of the last operation, MSELoss.", name=grad_fn_name()
+        ),
     )
     q2 = Question(
         "q2",
-        "Without optimizer.zero_grad(), you call loss.backward() twice on fresh forward passes. "
-        "What is then the gradient of W2[0, 0] (the output layer's weight.grad[0, 0])?",
+        N_(
+            "Without optimizer.zero_grad(), you call loss.backward() twice on fresh forward "
+            "passes. What is then the gradient of W2[0, 0] (the output layer's "
+            "weight.grad[0, 0])?"
+        ),
         accumulated,
-        hint="backward() adds into .grad; it does not overwrite it.",
-        solution=lambda: (
-            f"twice the gradient of one pass: {_fmt(accumulated(2))}. That is why a training "
-            "loop calls zero_grad() before every backward()."
+        hint=N_("backward() adds into .grad; it does not overwrite it."),
+        solution=lambda: _(
+            "twice the gradient of one pass: {value}. That is why a training "
+            "loop calls zero_grad() before every backward().",
+            value=_fmt(accumulated(2)),
         ),
         mistakes=[
             Mistake(
                 lambda: accumulated(1),
-                "that is the gradient of one pass. backward() adds "
-                "into .grad, so a second call doubles it.",
+                N_(
+                    "that is the gradient of one pass. backward() adds "
+                    "into .grad, so a second call doubles it."
+                ),
             ),
         ],
     )
@@ -726,12 +825,15 @@ def _nb06():
 
 def _text_answer(answer, want: str) -> Feedback:
     if not isinstance(answer, str):
-        return Feedback("incorrect", "answer with the name as text, in quotes.")
+        return Feedback("incorrect", _("answer with the name as text, in quotes."))
     if answer.strip() == want:
-        return Feedback("correct", f"{want!r}.")
+        return Feedback("correct", _("{answer}.", answer=repr(want)))
     if answer.strip().casefold() == want.casefold():
-        return Feedback("incorrect", "right name, but Python names are case-sensitive.")
-    return Feedback("incorrect", f"{answer!r} is not the class name. Print it and copy it.")
+        return Feedback("incorrect", _("right name, but Python names are case-sensitive."))
+    return Feedback(
+        "incorrect",
+        _("{answer!r} is not the class name. Print it and copy it.", answer=answer),
+    )
 
 
 def _nb07():
@@ -752,44 +854,57 @@ def _nb07():
 
     q1 = Question(
         "q1",
-        f"Which is the smallest learning rate in LR_GRID = {LR_GRID} for which 100 epochs "
-        "of training leave the article's network no better than it started?",
+        lambda: _(
+            "Which is the smallest learning rate in LR_GRID = {grid} for which 100 epochs "
+            "of training leave the article's network no better than it started?",
+            grid=LR_GRID,
+        ),
         first_failing_lr,
-        hint="Train a fresh article_mlp() for each lr in LR_GRID and compare the last loss "
-        "with the first (training_fails(lr) does exactly that).",
+        hint=N_(
+            "Train a fresh article_mlp() for each lr in LR_GRID and compare the last loss "
+            "with the first (training_fails(lr) does exactly that)."
+        ),
         solution=lambda: (
             "[lr for lr in LR_GRID if training_fails(lr)][0]   # "
             f"{_fmt(first_failing_lr())}\n"
-            "Smaller rates converge; at this one the first steps overshoot so far that the "
-            "ReLUs switch off or the loss grows."
+            + _(
+                "Smaller rates converge; at this one the first steps overshoot so far that the "
+                "ReLUs switch off or the loss grows."
+            )
         ),
     )
     q2 = Question(
         "q2",
-        "Under a constant initialisation, how many different hidden neurons (distinct rows of "
-        "W1) are there after training?",
+        N_(
+            "Under a constant initialisation, how many different hidden neurons (distinct rows "
+            "of W1) are there after training?"
+        ),
         distinct_rows,
-        hint="Symmetry: equal neurons get equal gradients.",
-        solution=lambda: (
-            f"{distinct_rows()}: the rows start equal and receive equal updates, so the layer "
-            "behaves like a single neuron."
+        hint=N_("Symmetry: equal neurons get equal gradients."),
+        solution=lambda: _(
+            "{count}: the rows start equal and receive equal updates, so the layer "
+            "behaves like a single neuron.",
+            count=distinct_rows(),
         ),
         mistakes=[
             Mistake(
                 lambda: symmetric_training().params["W1"].shape[0],
-                "there are two neurons, but are they different? Compare the rows "
-                "of W1 after training.",
+                N_(
+                    "there are two neurons, but are they different? Compare the rows "
+                    "of W1 after training."
+                ),
             ),
         ],
     )
     q3 = Question(
         "q3",
-        "With b1 set to DEAD_B1, how many hidden neurons get a non-zero gradient?",
+        N_("With b1 set to DEAD_B1, how many hidden neurons get a non-zero gradient?"),
         live_neurons,
-        hint="A ReLU whose z is negative passes on a gradient of 0.",
-        solution=lambda: (
-            f"{live_neurons()}: every hidden z is negative, relu'(z) = 0, so no gradient reaches "
-            "W1 or b1. The neurons are dead for this input and cannot learn from it."
+        hint=N_("A ReLU whose z is negative passes on a gradient of 0."),
+        solution=lambda: _(
+            "{count}: every hidden z is negative, relu'(z) = 0, so no gradient reaches "
+            "W1 or b1. The neurons are dead for this input and cannot learn from it.",
+            count=live_neurons(),
         ),
     )
     return q1, q2, q3
@@ -824,48 +939,57 @@ def _nb08():
 
     q1 = Question(
         "q1",
-        "For the moons network and all N examples at once, what shape does dL/dW1 have? "
-        "(a list of two numbers)",
+        N_(
+            "For the moons network and all N examples at once, what shape does dL/dW1 have? "
+            "(a list of two numbers)"
+        ),
         w1_shape,
-        hint="A gradient has the shape of its parameter, whatever the batch size.",
-        solution=lambda: (
-            f"{w1_shape()}: dZ1.T @ A0 is (outputs, N) @ (N, inputs); the N disappears in the "
-            "product, which sums over the examples."
+        hint=N_("A gradient has the shape of its parameter, whatever the batch size."),
+        solution=lambda: _(
+            "{shape}: dZ1.T @ A0 is (outputs, N) @ (N, inputs); the N disappears in the "
+            "product, which sums over the examples.",
+            shape=w1_shape(),
         ),
         mistakes=[
-            Mistake(lambda: w1_shape()[::-1], "that is the shape of W1 transposed."),
+            Mistake(lambda: w1_shape()[::-1], N_("that is the shape of W1 transposed.")),
             Mistake(
                 lambda: [n_examples(), w1_shape()[0]],
-                "that is the shape of dL/dZ1, one row per example; the weight gradient sums "
-                "over the rows.",
+                N_(
+                    "that is the shape of dL/dZ1, one row per example; the weight gradient sums "
+                    "over the rows."
+                ),
             ),
         ],
     )
     q2 = Question(
         "q2",
-        "How many parameters does MLP([2, 16, 16, 1]) have?",
+        N_("How many parameters does MLP([2, 16, 16, 1]) have?"),
         count_from_mlp,
-        hint="Each layer has n_in * n_out weights and n_out biases.",
+        hint=N_("Each layer has n_in * n_out weights and n_out biases."),
         solution=lambda: (
             f"sum(p.size for p in MLP([2, 16, 16, 1]).params.values())  # {count_from_mlp()}"
         ),
         mistakes=[
             Mistake(
                 lambda: n_params(biases=False),
-                "you counted only the weights; add one bias per neuron.",
+                N_("you counted only the weights; add one bias per neuron."),
             ),
         ],
     )
     q3 = Question(
         "q3",
-        "Can a network with no hidden layer, MLP([2, 1]), classify every point of the two moons "
-        "correctly? ('yes' or 'no')",
+        N_(
+            "Can a network with no hidden layer, MLP([2, 1]), classify every point of the two "
+            "moons correctly? ('yes' or 'no')"
+        ),
         separable,
         choices=("yes", "no"),
-        hint="Without a hidden layer the output is w . x + b: its decision boundary is a line.",
-        solution=lambda: (
-            f"{separable()!r}: its boundary is a straight line, and the moons interlock; "
-            f"it reaches a training accuracy of {linear_model_accuracy():.1%}."
+        hint=N_("Without a hidden layer the output is w . x + b: its decision boundary is a line."),
+        solution=lambda: _(
+            "{answer!r}: its boundary is a straight line, and the moons interlock; "
+            "it reaches a training accuracy of {accuracy:.1%}.",
+            answer=separable(),
+            accuracy=linear_model_accuracy(),
         ),
     )
     return q1, q2, q3
@@ -895,5 +1019,11 @@ def questions(notebook: str) -> QuestionSet:
     """The self-check questions of ``notebook`` ('00' to '09'), in order."""
     key = str(notebook).zfill(2)[:2]
     if key not in NOTEBOOKS:
-        raise ValueError(f"notebook must be one of {', '.join(NOTEBOOKS)}; got {notebook!r}")
+        raise ValueError(
+            _(
+                "notebook must be one of {names}; got {notebook!r}",
+                names=", ".join(NOTEBOOKS),
+                notebook=notebook,
+            )
+        )
     return QuestionSet(NOTEBOOKS[key]())

@@ -8,8 +8,10 @@ from __future__ import annotations
 from functools import cache
 
 from course_lib.checks import Mistake, Question
+from course_lib.i18n import N_, translator
 
 __all__ = ["questions_09"]
+_ = translator("checks")
 
 
 @cache
@@ -36,28 +38,38 @@ def l2_effect() -> str:
 def questions_09() -> tuple[Question, Question]:
     q1 = Question(
         "q1",
-        "How many hidden layers does the smallest network in the XOR experiment need to "
-        "classify at least 90% of the test points correctly?",
-        hidden_layers_for_xor,
-        hint="Without a hidden layer the output is w1·x1 + w2·x2 + b: its boundary is a straight "
-        "line. Can one line split XOR's four quadrants?",
-        solution=lambda: (
-            f"{hidden_layers_for_xor()}: no straight line separates XOR's classes; one hidden "
-            "layer combines several lines (its neurons' pictures show them)."
+        N_(
+            "How many hidden layers does the smallest network in the XOR experiment need to "
+            "classify at least 90% of the test points correctly?"
         ),
-        mistakes=[Mistake(lambda: 0, "look at the accuracy of the run without a hidden layer.")],
+        hidden_layers_for_xor,
+        hint=N_(
+            "Without a hidden layer the output is w1·x1 + w2·x2 + b: its boundary is a straight "
+            "line. Can one line split XOR's four quadrants?"
+        ),
+        solution=lambda: _(
+            "{count}: no straight line separates XOR's classes; one hidden "
+            "layer combines several lines (its neurons' pictures show them).",
+            count=hidden_layers_for_xor(),
+        ),
+        mistakes=[
+            Mistake(lambda: 0, N_("look at the accuracy of the run without a hidden layer."))
+        ],
     )
     q2 = Question(
         "q2",
-        "On the 50 noisy points, is the test loss with L2 = 0.03 'lower' or 'higher' than "
-        "without regularisation?",
+        N_(
+            "On the 50 noisy points, is the test loss with L2 = 0.03 'lower' or 'higher' than "
+            "without regularisation?"
+        ),
         l2_effect,
         choices=("lower", "higher"),
-        hint="Compare the test-loss column of the two runs; the train loss goes the other way.",
-        solution=lambda: (
-            f"{l2_effect()!r}: the penalty keeps the weights small, so the boundary cannot bend "
+        hint=N_("Compare the test-loss column of the two runs; the train loss goes the other way."),
+        solution=lambda: _(
+            "{answer!r}: the penalty keeps the weights small, so the boundary cannot bend "
             "around every noisy training point; the training loss rises a little, the test loss "
-            "falls."
+            "falls.",
+            answer=l2_effect(),
         ),
     )
     return q1, q2
