@@ -126,6 +126,13 @@ def test_structure_in_chinese(entry):
     index = [e.number for e in COURSE].index(entry.number)
     following = COURSE[(index + 1) % len(COURSE)]
     assert f"]({following.file})" in source(zh["cells"][-1])
+    from course_lib import i18n
+
+    i18n.set_language("zh-CN")
+    try:  # the title is the course map's, in Chinese
+        assert first.startswith(f"# {entry.number} · {i18n.gettext('cli', entry.title)}\n")
+    finally:
+        i18n._chosen = None
     first_code = next(c for c in zh["cells"] if c["cell_type"] == "code")
     assert source(first_code).startswith("from course_lib.i18n import set_language")
     assert 'set_language("zh-CN")' in source(first_code)
