@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.article import ARTICLE, article_mlp
+from course_lib.i18n import translator
 from course_lib.mlp import MLP
 from course_lib.value import Value
 
@@ -50,6 +51,8 @@ __all__ = [
     "moons_network",
     "linear_model_accuracy",
 ]
+
+_ = translator("course")
 
 # notebook 02: one neuron, n = tanh(w1 x1 + w2 x2 + b)
 NEURON = {"x1": 0.5, "x2": -1.0, "w1": 1.2, "w2": 0.4, "b": 0.3}
@@ -205,20 +208,20 @@ def erratum_variants() -> dict[str, float]:
     """The next prediction under each loss and each plausible slip in a hand calculation.
 
     Keys name the loss as course_lib does ('mse': (y - y_hat)^2 for one output,
-    'half_sse': 1/2 (y - y_hat)^2) and the slip, if any.
+    'half_sse': 1/2 (y - y_hat)^2) and the slip, if any, in the course's language.
 
     None of them is the article's 1.618296 (``article.STATED_NEXT_PREDICTION``).
     """
     out = {}
     for loss, factor in (("mse", 2.0), ("half_sse", 1.0)):
         out[f"{loss}"] = _article_step_variant(factor, w2_first=False, decimals=None)
-        out[f"{loss}, W2 updated before the hidden gradients"] = _article_step_variant(
-            factor, w2_first=True, decimals=None
-        )
+        slip = _("{loss}, W2 updated before the hidden gradients", loss=loss)
+        out[slip] = _article_step_variant(factor, w2_first=True, decimals=None)
         for decimals in (2, 3, 4):
-            out[f"{loss}, every step rounded to {decimals} decimals"] = _article_step_variant(
-                factor, w2_first=False, decimals=decimals
+            slip = _(
+                "{loss}, every step rounded to {decimals} decimals", loss=loss, decimals=decimals
             )
+            out[slip] = _article_step_variant(factor, w2_first=False, decimals=decimals)
     return out
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib._validate import choice, count
+from course_lib.i18n import translator
 
 __all__ = [
     "two_moons",
@@ -29,14 +30,19 @@ __all__ = [
     "train_test_split",
 ]
 
+_ = translator("course")
+
 
 def _check(n, noise, seed) -> tuple[int, float, np.random.Generator]:
     n = count("n", n, minimum=2)
     if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating, np.integer)):
-        raise TypeError(f"noise must be a number >= 0, got {type(noise).__name__}: {noise!r}")
+        kind = type(noise).__name__
+        raise TypeError(
+            _("noise must be a number >= 0, got {kind}: {noise!r}", kind=kind, noise=noise)
+        )
     noise = float(noise)
     if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+        raise ValueError(_("noise must be a finite number >= 0, got {noise!r}", noise=noise))
     seed = count("seed", seed)
     return n, noise, np.random.default_rng(seed)
 
@@ -73,7 +79,9 @@ def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 
     n, noise, rng = _check(n, noise, seed)
     factor = float(factor)
     if not 0.0 < factor < 1.0:
-        raise ValueError(f"factor must be between 0 and 1 (the inner radius), got {factor!r}")
+        raise ValueError(
+            _("factor must be between 0 and 1 (the inner radius), got {factor!r}", factor=factor)
+        )
     n0, n1 = _split(n)
     t0 = np.linspace(0.0, 2.0 * np.pi, n0, endpoint=False)
     t1 = np.linspace(0.0, 2.0 * np.pi, n1, endpoint=False)
@@ -88,7 +96,7 @@ def spirals(n: int = 200, noise: float = 0.05, turns: float = 1.5, seed: int = 0
     n, noise, rng = _check(n, noise, seed)
     turns = float(turns)
     if not 0.0 < turns <= 5.0:
-        raise ValueError(f"turns must be in (0, 5], got {turns!r}")
+        raise ValueError(_("turns must be in (0, 5], got {turns!r}", turns=turns))
     n0, n1 = _split(n)
 
     def arm(m, phase):
@@ -133,11 +141,15 @@ def train_test_split(X, y, test_ratio: float = 0.5, seed: int = 0):
     """
     test_ratio = float(test_ratio)
     if not 0.0 <= test_ratio < 1.0:
-        raise ValueError(f"test_ratio must be in [0, 1), the share held out, got {test_ratio!r}")
+        raise ValueError(
+            _("test_ratio must be in [0, 1), the share held out, got {ratio!r}", ratio=test_ratio)
+        )
     order = np.random.default_rng(count("seed", seed)).permutation(len(X))
     n_test = int(round(test_ratio * len(X)))
     if len(X) - n_test < 1:
-        raise ValueError(f"test_ratio {test_ratio} leaves no training point of {len(X)}")
+        raise ValueError(
+            _("test_ratio {ratio} leaves no training point of {n}", ratio=test_ratio, n=len(X))
+        )
     test, train = order[:n_test], order[n_test:]
     return X[train], y[train], X[test], y[test]
 

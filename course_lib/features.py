@@ -13,8 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib._validate import finite_array
+from course_lib.i18n import translator
 
 __all__ = ["FEATURES", "feature_matrix", "check_features"]
+
+_ = translator("course")
 
 # name: the column it computes from X of shape (n, 2)
 FEATURES = {
@@ -35,9 +38,15 @@ def check_features(names) -> tuple[str, ...]:
     names = tuple(names)
     unknown = [n for n in names if n not in FEATURES]
     if unknown:
-        raise ValueError(f"features must be some of {list(FEATURES)}, got {unknown[0]!r}")
+        raise ValueError(
+            _(
+                "features must be some of {known}, got {name!r}",
+                known=list(FEATURES),
+                name=unknown[0],
+            )
+        )
     if not names:
-        raise ValueError(f"features must name at least one of {list(FEATURES)}")
+        raise ValueError(_("features must name at least one of {known}", known=list(FEATURES)))
     return tuple(n for n in FEATURES if n in names)
 
 
@@ -45,5 +54,5 @@ def feature_matrix(X, names) -> np.ndarray:
     """The columns ``names`` (see FEATURES) for points ``X`` of shape (n, 2)."""
     X = finite_array("X", X, ndim=(2,))
     if X.shape[1] != 2:
-        raise ValueError(f"X must have shape (n, 2), got {X.shape}")
+        raise ValueError(_("X must have shape (n, 2), got {shape}", shape=X.shape))
     return np.column_stack([FEATURES[n](X) for n in check_features(names)])

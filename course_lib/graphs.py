@@ -21,9 +21,12 @@ import numpy as np
 
 from course_lib._validate import choice, finite_array
 from course_lib.article import ARTICLE, GRAPH, article_params
+from course_lib.i18n import translator
 from course_lib.value import Value
 
 __all__ = ["graph_example", "article_graph", "by_label", "parameter_grads", "GRAPH_LOSSES"]
+
+_ = translator("course")
 
 GRAPH_LOSSES = ("mse", "sse", "half_sse")
 _ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -70,20 +73,29 @@ def article_graph(
     choice("activation", activation, _ACTIVATIONS)
     p = article_params() if params is None else params
     if not isinstance(p, dict) or not {"W1", "b1", "W2", "b2"} <= set(p):
-        raise TypeError("params must be a dict with the keys 'W1', 'b1', 'W2', 'b2'")
+        raise TypeError(_("params must be a dict with the keys 'W1', 'b1', 'W2', 'b2'"))
     shapes = {"W1": (2, 2), "b1": (2,), "W2": (1, 2), "b2": (1,)}
     arrays = {}
     for name, shape in shapes.items():
         arr = finite_array(f"params[{name!r}]", p[name])
         if arr.size != int(np.prod(shape)):
-            raise ValueError(f"params[{name!r}] must have shape {shape}, got {arr.shape}")
+            raise ValueError(
+                _(
+                    "params[{name!r}] must have shape {shape}, got {got}",
+                    name=name,
+                    shape=shape,
+                    got=arr.shape,
+                )
+            )
         arrays[name] = arr.reshape(shape)
     xs = finite_array("x", ARTICLE.x if x is None else x).ravel()
     if xs.shape != (2,):
-        raise ValueError(f"x must hold 2 inputs, got shape {xs.shape}")
+        raise ValueError(_("x must hold 2 inputs, got shape {shape}", shape=xs.shape))
     target = finite_array("y", ARTICLE.y if y is None else y).ravel()
     if target.shape != (1,):
-        raise ValueError(f"y must be one number (the target), got shape {target.shape}")
+        raise ValueError(
+            _("y must be one number (the target), got shape {shape}", shape=target.shape)
+        )
 
     inputs = [Value(float(xs[j]), label=f"x{j + 1}") for j in range(2)]
     hidden = []
@@ -112,7 +124,7 @@ def article_graph(
 def by_label(root: Value) -> dict[str, Value]:
     """Every labelled node of ``root``'s graph, by label (a later duplicate label wins)."""
     if not isinstance(root, Value):
-        raise TypeError(f"root must be a Value, got {type(root).__name__}")
+        raise TypeError(_("root must be a Value, got {kind}", kind=type(root).__name__))
     return {node.label: node for node in root.topological_order() if node.label}
 
 
@@ -135,4 +147,6 @@ def parameter_grads(root: Value) -> dict[str, np.ndarray]:
             "b2": np.array([nodes["b2_1"].grad]),
         }
     except KeyError as missing:
-        raise ValueError(f"root must be an article_graph(); it has no node {missing}") from None
+        raise ValueError(
+            _("root must be an article_graph(); it has no node {missing}", missing=missing)
+        ) from None

@@ -13,16 +13,23 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib._validate import choice, count, finite_array
+from course_lib.i18n import translator
 
 __all__ = ["SCHEMES", "initialise", "layer_sizes"]
+
+_ = translator("course")
 
 
 def layer_sizes(sizes) -> list[int]:
     """Check ``sizes`` (e.g. [2, 2, 1]): at least two layers, each at least one unit."""
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
-        raise TypeError(f"sizes must be a list of layer widths such as [2, 2, 1], got {sizes!r}")
+        raise TypeError(
+            _("sizes must be a list of layer widths such as [2, 2, 1], got {sizes!r}", sizes=sizes)
+        )
     if len(sizes) < 2:
-        raise ValueError(f"sizes must list at least an input and an output layer, got {sizes!r}")
+        raise ValueError(
+            _("sizes must list at least an input and an output layer, got {sizes!r}", sizes=sizes)
+        )
     return [count(f"sizes[{i}]", s, minimum=1) for i, s in enumerate(sizes)]
 
 
@@ -87,20 +94,26 @@ def initialise(
         from course_lib.article import article_params
 
         if sizes != [2, 2, 1]:
-            raise ValueError(f"scheme 'article' needs sizes [2, 2, 1], got {sizes}")
+            raise ValueError(_("scheme 'article' needs sizes [2, 2, 1], got {sizes}", sizes=sizes))
         return article_params()
     if scheme in ("uniform", "normal") or scheme.startswith(("xavier", "he")):
         if not isinstance(rng, np.random.Generator):
             raise TypeError(
-                f"rng must be a numpy Generator (np.random.default_rng(seed)) for scheme "
-                f"{scheme!r}, got {type(rng).__name__}"
+                _(
+                    "rng must be a numpy Generator (np.random.default_rng(seed)) for scheme "
+                    "{scheme!r}, got {kind}",
+                    scheme=scheme,
+                    kind=type(rng).__name__,
+                )
             )
     value = float(finite_array("value", value, ndim=(0,)))
     low = float(finite_array("low", low, ndim=(0,)))
     high = float(finite_array("high", high, ndim=(0,)))
     if not low < high:
-        raise ValueError(f"low must be below high, got low={low}, high={high}")
+        raise ValueError(
+            _("low must be below high, got low={low}, high={high}", low=low, high=high)
+        )
     std = float(finite_array("std", std, ndim=(0,)))
     if std < 0:
-        raise ValueError(f"std must be >= 0, got {std}")
+        raise ValueError(_("std must be >= 0, got {std}", std=std))
     return _weights(_scheme_draws(rng, value, low, high, std)[scheme], sizes)

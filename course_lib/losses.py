@@ -23,8 +23,11 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib._validate import choice, finite_array
+from course_lib.i18n import translator
 
 __all__ = ["mse", "sse", "half_sse", "LOSSES", "get_loss"]
+
+_ = translator("course")
 
 
 def _pair(y_hat, y):
@@ -35,7 +38,11 @@ def _pair(y_hat, y):
             y = np.broadcast_to(y, y_hat.shape)
         except ValueError:
             raise ValueError(
-                f"y must have the shape of y_hat {y_hat.shape}, got shape {y.shape}"
+                _(
+                    "y must have the shape of y_hat {shape}, got shape {got}",
+                    shape=y_hat.shape,
+                    got=y.shape,
+                )
             ) from None
     return y_hat, y
 

@@ -20,10 +20,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from course_lib._validate import choice, count, finite_array, positive_number
+from course_lib.i18n import translator
 from course_lib.init import initialise, layer_sizes
 from course_lib.losses import UNCHECKED
 
 __all__ = ["MLP", "History", "ACTIVATIONS"]
+
+_ = translator("course")
 
 
 def _sigmoid(z):
@@ -56,10 +59,15 @@ class History:
     def status(self) -> str:
         """One line for a learner: final loss, or where and why training diverged."""
         if self.diverged:
-            return f"diverged at epoch {self.diverged_epoch}: the loss became inf or NaN"
+            epoch = self.diverged_epoch
+            return _("diverged at epoch {epoch}: the loss became inf or NaN", epoch=epoch)
         if not self.losses:
-            return "no epochs run"
-        return f"final loss {self.losses[-1]:.6g} after {self.epochs_run} epochs"
+            return _("no epochs run")
+        return _(
+            "final loss {loss:.6g} after {epochs} epochs",
+            loss=self.losses[-1],
+            epochs=self.epochs_run,
+        )
 
 
 class MLP:
@@ -99,7 +107,12 @@ class MLP:
 
     def _check_params(self, params) -> dict[str, np.ndarray]:
         if not isinstance(params, dict):
-            raise TypeError(f"params must be a dict like {{'W1': ..., 'b1': ...}}, got {params!r}")
+            raise TypeError(
+                _(
+                    "params must be a dict like {{'W1': ..., 'b1': ...}}, got {params!r}",
+                    params=params,
+                )
+            )
         expected = {}
         for i, (n_in, n_out) in enumerate(
             zip(self.sizes[:-1], self.sizes[1:], strict=True), start=1
@@ -108,8 +121,12 @@ class MLP:
             expected[f"b{i}"] = (n_out,)
         if set(params) != set(expected):
             raise ValueError(
-                f"params must have exactly the keys {sorted(expected)} for sizes {self.sizes}, "
-                f"got {sorted(params)}"
+                _(
+                    "params must have exactly the keys {keys} for sizes {sizes}, got {got}",
+                    keys=sorted(expected),
+                    sizes=self.sizes,
+                    got=sorted(params),
+                )
             )
         checked = {}
         for name, shape in expected.items():
@@ -117,7 +134,14 @@ class MLP:
             if arr.shape != shape and arr.size == int(np.prod(shape)) and arr.ndim <= 2:
                 arr = arr.reshape(shape)  # accept W2 = [0.5, 0.6] for a (1, 2) matrix, b2 = 0.4
             if arr.shape != shape:
-                raise ValueError(f"params[{name!r}] must have shape {shape}, got {arr.shape}")
+                raise ValueError(
+                    _(
+                        "params[{name!r}] must have shape {shape}, got {got}",
+                        name=name,
+                        shape=shape,
+                        got=arr.shape,
+                    )
+                )
             checked[name] = arr
         return checked
 
@@ -129,8 +153,12 @@ class MLP:
         x = finite_array("x", x, ndim=(1, 2))
         if x.shape[-1] != self.sizes[0]:
             raise ValueError(
-                f"x must have {self.sizes[0]} inputs per sample (shape ({self.sizes[0]},) or "
-                f"(n, {self.sizes[0]})), got shape {x.shape}"
+                _(
+                    "x must have {n} inputs per sample (shape ({n},) or (n, {n})), "
+                    "got shape {shape}",
+                    n=self.sizes[0],
+                    shape=x.shape,
+                )
             )
         return x
 
@@ -140,7 +168,14 @@ class MLP:
         if y.shape != want and y.size == math.prod(want):
             y = y.reshape(want)  # y = 2.0 for one sample, or shape (n,) for one output
         if y.shape != want:
-            raise ValueError(f"y must have shape {want} to match x {x.shape}, got {y.shape}")
+            raise ValueError(
+                _(
+                    "y must have shape {want} to match x {x}, got {got}",
+                    want=want,
+                    x=x.shape,
+                    got=y.shape,
+                )
+            )
         return y
 
     # --- forward ---
@@ -178,11 +213,17 @@ class MLP:
     def backward(self, cache, dy_hat) -> dict[str, np.ndarray]:
         """Gradients ``{W1, b1, ...}`` (same shapes as ``params``) from a cache and dL/dy_hat."""
         if not isinstance(cache, dict) or f"a{self.n_layers}" not in cache:
-            raise TypeError("cache must be the dict returned by forward()")
+            raise TypeError(_("cache must be the dict returned by forward()"))
         out_shape = np.shape(cache[f"a{self.n_layers}"])
         dy_hat = finite_array("dy_hat", dy_hat)
         if dy_hat.shape != out_shape:
-            raise ValueError(f"dy_hat must have the output's shape {out_shape}, got {dy_hat.shape}")
+            raise ValueError(
+                _(
+                    "dy_hat must have the output's shape {shape}, got {got}",
+                    shape=out_shape,
+                    got=dy_hat.shape,
+                )
+            )
         batch = {name: np.atleast_2d(value) for name, value in cache.items()}
         return self._backward(batch, np.array(dy_hat, ndmin=2))  # a copy: grads may view it
 
@@ -206,13 +247,18 @@ class MLP:
         """One SGD update in place: ``p <- p - lr * dL/dp`` for every parameter."""
         lr = positive_number("lr", lr)
         if not isinstance(grads, dict) or set(grads) != set(self.params):
-            raise ValueError(f"grads must have the keys {sorted(self.params)}")
+            raise ValueError(_("grads must have the keys {keys}", keys=sorted(self.params)))
         checked = {}
         for name, p in self.params.items():
             checked[name] = finite_array(f"grads[{name!r}]", grads[name])
             if checked[name].shape != p.shape:
                 raise ValueError(
-                    f"grads[{name!r}] must have shape {p.shape}, got {checked[name].shape}"
+                    _(
+                        "grads[{name!r}] must have shape {shape}, got {got}",
+                        name=name,
+                        shape=p.shape,
+                        got=checked[name].shape,
+                    )
                 )
         self._sgd(checked, lr)
 
