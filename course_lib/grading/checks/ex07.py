@@ -44,7 +44,7 @@ def _mse_slope(call):
 
 
 def _forward_shapes(call):
-    params, X, _ = _network([3, 4, 5, 1], 6, 1)
+    params, X, _y = _network([3, 4, 5, 1], 6, 1)
     keys = ["a0", "z1", "a1", "z2", "a2", "z3", "a3"]
     got = expect_dict(call("forward_batch", X, params), keys, _("forward_batch (sizes 3, 4, 5, 1)"))
     for key, width in zip(keys, [3, 4, 4, 5, 5, 1, 1], strict=True):
@@ -56,7 +56,7 @@ def _forward_shapes(call):
 
 
 def _forward_values(call):
-    params, X, _ = _network([2, 3, 1], 4, 2)
+    params, X, _y = _network([2, 3, 1], 4, 2)
     got = call("forward_batch", X, params)
     z1 = X @ params["W1"].T + params["b1"]
     expect_array(got["z1"], z1, _("cache['z1'] for sizes 2, 3, 1"))
