@@ -11,7 +11,6 @@ notebook's ``metadata.language`` (the zh-CN exercises carry ``"zh-CN"``), else t
 learner code, which runs in the sandbox, never sees or sets it, and the score never depends
 on it.
 
->>> _ = translator("grading")
 >>> with speaking("zh-CN"):
 ...     current()
 'zh-CN'
@@ -29,7 +28,21 @@ import threading
 from course_lib import i18n
 from course_lib.i18n import N_
 
-__all__ = ["translator", "N_", "speaking", "current", "normalise", "submission_language"]
+__all__ = [
+    "translator",
+    "N_",
+    "speaking",
+    "current",
+    "normalise",
+    "submission_language",
+    "lang_option",
+    "LANG_HELP",
+]
+
+LANG_HELP = (
+    "the feedback's language for every submission, en or zh-CN (default: each notebook's own, "
+    "from its metadata; else $COURSE_LANG; else en)"
+)
 
 _here = threading.local()
 
@@ -97,3 +110,13 @@ def submission_language(metadata, override: str | None = None, default: str | No
         except ValueError:
             pass
     return normalise(default) if default is not None else current()
+
+
+def lang_option(text: str) -> str:
+    """The ``type`` of a command line's ``--lang``: 'en' or 'zh-CN' (also 'zh', '中文', ...)."""
+    import argparse
+
+    try:
+        return normalise(text, "--lang")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
