@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from course_lib.grading import phrases
 from course_lib.grading.assignment import Assignment
-from course_lib.grading.hidden import Fail
+from course_lib.grading.hidden import Fail, LearnerError
 from course_lib.grading.integrity import strip_magics
 from course_lib.grading.language import speaking, submission_language, translator
 from course_lib.grading.notebook import NotebookError, read_cells
@@ -226,8 +227,8 @@ def _grade_part(part, runner: Runner, problems: dict, rng, timeout: float) -> Pa
         part.test(caller, part_rng)
     except PartFault as exc:
         return failed(str(exc))
-    except Fail as exc:
-        message = str(exc)
+    except Fail as exc:  # a hidden test's own words are said again; the rest are said already
+        message = str(exc) if isinstance(exc, LearnerError) else phrases.message(str(exc))
         if cell_id in runner.errors:
             message += _(" (your answer cell itself raised {error})", error=runner.errors[cell_id])
         return failed(message)

@@ -26,6 +26,7 @@ import threading
 
 import numpy as np
 
+from course_lib.grading import phrases
 from course_lib.grading.language import translator
 from course_lib.grading.wire import Unsupported, decode, encode
 
@@ -216,6 +217,7 @@ def expect_float(
 
     ``slips`` maps a common slip's name to the value it gives; feedback names the slip.
     """
+    what = phrases.what(what)
     if type(got) not in _FLOATS:
         raise Fail(_("{what} should be a float, but it is {kind}", what=what, kind=describe(got)))
     if not np.isfinite(got):
@@ -233,6 +235,7 @@ def expect_array(got, want, what: str, *, rtol=1e-6, atol=1e-9, dtypes=("float64
 
     ``slips`` maps a common slip's name to the array it gives; feedback names the slip.
     """
+    what = phrases.what(what)
     want = np.asarray(want)
     if type(got) is not np.ndarray:
         raise Fail(
@@ -262,6 +265,7 @@ def expect_array(got, want, what: str, *, rtol=1e-6, atol=1e-9, dtypes=("float64
 
 def expect_dict(got, keys, what: str) -> dict:
     """``got`` must be a dict with exactly ``keys``."""
+    what = phrases.what(what)
     if type(got) is not dict:
         raise Fail(
             _("{what} should be a dict with keys {keys}, but it is {kind}",
@@ -277,6 +281,7 @@ def expect_dict(got, keys, what: str) -> dict:
 
 def expect_list(got, length: int, what: str) -> list:
     """``got`` must be a list of ``length`` items."""
+    what = phrases.what(what)
     if type(got) is not list:
         raise Fail(
             _("{what} should be a list of {length} items, but it is {kind}",
@@ -292,6 +297,7 @@ def expect_list(got, length: int, what: str) -> list:
 
 def expect_tuple(got, length: int, what: str) -> tuple:
     """``got`` must be a tuple of ``length`` items."""
+    what = phrases.what(what)
     if type(got) is not tuple:
         raise Fail(
             _("{what} should be a tuple of {length} items, but it is {kind}",
@@ -325,6 +331,7 @@ def expect_replayed(call, args, reference, what: str, rng, trials: int = 3) -> N
     """
     from course_lib.grading.rules import graphs, replay  # noqa: PLC0415
 
+    what = phrases.what(what)
     found = graphs(getattr(call, "evidence", None))
     if not found:
         raise Fail(_("{what}: no Value graph was built and back-propagated", what=what))
