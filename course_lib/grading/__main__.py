@@ -11,6 +11,7 @@ from course_lib.grading import exports, gradescope
 from course_lib.grading.assignment import AssignmentError, load_assignment
 from course_lib.grading.batch import Options, SandboxMissing, UsageError, grade_batch
 from course_lib.grading.gradebook import Gradebook, GradebookLocked
+from course_lib.grading.language import LANG_HELP, lang_option
 from course_lib.grading.reports import write_csv
 
 
@@ -57,6 +58,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--regrade", action="store_true", help="grade again files already graded")
     g.add_argument("--learner", help="the learner's name, for a single SUBMISSION")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--lang", type=lang_option, help=LANG_HELP)
     g.add_argument(
         "--roster", metavar="FILE", help="CSV of 'learner,file' rows: who submitted which file"
     )
@@ -105,7 +107,7 @@ def main(argv=None) -> int:
             jobs=args.jobs, db=args.db, results=args.results, feedback=args.feedback,
             csv=args.csv, timeout=args.timeout, seed=args.seed, regrade=args.regrade,
             learner=args.learner, quiet=args.quiet, roster=args.roster,
-            sandbox=not args.no_sandbox,
+            sandbox=not args.no_sandbox, lang=args.lang,
         )  # fmt: skip
         return grade_batch(assignment, args.submissions, options)
     except GradebookLocked as exc:  # nothing could be read or stored

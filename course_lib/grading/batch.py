@@ -8,6 +8,10 @@ locked by another process costs the submission that could not be stored, not the
 Exit status: 0 when every submission got its row (whatever its score or status) and the
 output files asked for; 1 when some did not (each is reported, and the batch goes on); 2
 for a usage error (raised as ``UsageError`` or ``ValueError``).
+
+Each submission's feedback speaks its own language (``Options.lang``, the instructor's
+``--lang``, else the notebook's metadata, else ``COURSE_LANG``); what the batch prints for the
+instructor is English.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from course_lib.grading.identity import (
     name_outputs,
     read_roster,
 )
+from course_lib.grading.language import current, speaking, translator
 from course_lib.grading.progress import Progress
 from course_lib.grading.reports import feedback_markdown, results_json, write_csv, write_json
 from course_lib.grading.tempdirs import clean_stale_temp_dirs
@@ -66,6 +71,7 @@ class SandboxMissing(Exception):
 
 
 MAX_NOTES = 20  # notes kept per submission
+_ = translator("grading")
 
 
 @dataclass
@@ -83,15 +89,17 @@ class Options:
     roster: str | None = None
     lock_wait: float = 10.0  # seconds to wait for a gradebook another process holds locked
     sandbox: bool = True  # False only for trusted self-grading (--no-sandbox)
+    lang: str | None = None  # the feedback's language for every submission (--lang)
 
 
 def bound(result: Result) -> Result:
     """Clip what a submission could make huge (messages, notes), in place."""
-    for part in result.parts:
-        part.message = clip(part.message, MAX_MESSAGE)
-    notes = [clip(n, MAX_MESSAGE) for n in result.notes[:MAX_NOTES]]
-    if len(result.notes) > MAX_NOTES:
-        notes.append(f"... and {len(result.notes) - MAX_NOTES} more notes")
+    with speaking(result.language):
+        for part in result.parts:
+            part.message = clip(part.message, MAX_MESSAGE)
+        notes = [clip(n, MAX_MESSAGE) for n in result.notes[:MAX_NOTES]]
+        if len(result.notes) > MAX_NOTES:
+            notes.append(_("... and {count} more notes", count=len(result.notes) - MAX_NOTES))
     result.notes = notes
     return result
 
@@ -101,7 +109,7 @@ def refused(assignment: Assignment, sub: Submission) -> Result:
     fingerprint = hashlib.sha256(f"{sub.path}\0{sub.refused}".encode(errors="replace"))
     result = Result(
         str(sub.path), sub.learner, assignment.name, 0, "refused:" + fingerprint.hexdigest(),
-        status="refused", notes=[sub.refused],
+        status="refused", notes=[sub.refused], language=current(),
     )  # fmt: skip
     result.parts = [
         PartResult(p.grade_id, 0.0, p.points, "failed", sub.refused) for p in assignment.parts
@@ -161,6 +169,11 @@ class _InOrder:
 
 def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.stdout) -> int:
     """Grade every submission; exit status 0 when each one got its row, whatever its score."""
+    with speaking(options.lang):  # what no notebook decides: refusals (never opened) speak it
+        return _grade_batch(assignment, arguments, options, out)
+
+
+def _grade_batch(assignment: Assignment, arguments, options: Options, out) -> int:
     found = _prepare(assignment, arguments, options)
     subs = found.submissions
     if options.sandbox:
@@ -213,6 +226,7 @@ def grade_batch(assignment: Assignment, arguments, options: Options, out=sys.std
                 pool.submit(
                     grade_submission, assignment, subs[i].path, config,
                     learner=subs[i].learner, seed=base_seed + i, timeout=options.timeout,
+                    lang=options.lang,
                 ): i
                 for i in grading
             }  # fmt: skip
@@ -260,7 +274,10 @@ def _stored(book: Gradebook, assignment: Assignment, sub: Submission, refusal) -
         result = book.load(sub.learner, assignment.name, attempt)
     except GradebookLocked:
         return None  # grade it; storing it will say whether the lock is gone
-    result.notes.append(f"(already graded as attempt {attempt}; not regraded)")
+    with speaking(result.language):
+        result.notes.append(
+            _("(already graded as attempt {attempt}; not regraded)", attempt=attempt)
+        )
     return result
 
 

@@ -22,6 +22,8 @@ import hashlib
 import re
 import unicodedata
 
+from course_lib.grading.language import translator
+
 __all__ = [
     "MAX_MESSAGE",
     "MAX_NAME",
@@ -38,6 +40,7 @@ MAX_NAME = 200  # characters of a learner's name
 MAX_FILE_STEM = 100  # characters of a generated output file name, before its suffix
 
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ = translator("grading")
 _UNSAFE_STEM = re.compile(r"[^\w.-]+")
 
 
@@ -46,7 +49,7 @@ def clip(text: str, limit: int = MAX_MESSAGE) -> str:
     text = str(text)
     if len(text) <= limit:
         return text
-    tail = f"… ({len(text)} chars)"
+    tail = _("… ({count} chars)", count=len(text))
     return text[: max(limit - len(tail), 0)] + tail
 
 

@@ -6,6 +6,8 @@ submissions it had not finished, and never leaves half of one. A rerun skips
 what is already there (same learner, assignment and file content) unless
 asked to regrade, which adds a new attempt and keeps the old ones. Attempts
 that ended in a grader error are not "already there": a rerun grades them again.
+Each submission's row records the language its messages and notes speak (``en``,
+``zh-CN``), so the feedback a rerun writes out again speaks it too.
 
 The file is checked when opened: a table, column, view, trigger or index the
 grader did not create is refused (a trigger could rewrite grades). A database
@@ -22,6 +24,7 @@ from datetime import datetime, timezone
 
 from course_lib.grading.display import clip, clip_name
 from course_lib.grading.grader import PartResult, Result
+from course_lib.i18n import LANGUAGES
 
 __all__ = ["Gradebook", "GradebookError", "GradebookLocked"]
 
@@ -31,6 +34,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     path TEXT NOT NULL, sha256 TEXT NOT NULL, seed INTEGER NOT NULL, status TEXT NOT NULL,
     score REAL NOT NULL, max_score REAL NOT NULL, notes TEXT NOT NULL,
     duration REAL NOT NULL, graded_at TEXT NOT NULL, sandbox TEXT NOT NULL DEFAULT 'bwrap',
+    language TEXT NOT NULL DEFAULT 'en',
     PRIMARY KEY (learner, assignment, attempt)
 );
 CREATE TABLE IF NOT EXISTS grades (
@@ -193,12 +197,12 @@ class Gradebook:
             ).fetchone()
             attempt = last + 1
             self.db.execute(
-                "INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     learner, result.assignment, attempt, clip(result.path), result.sha256,
                     result.seed, result.status, result.score, result.max_score,
                     clip("\n".join(clip(n) for n in result.notes), 10 * 2000),
-                    result.duration, stamp, result.sandbox,
+                    result.duration, stamp, result.sandbox, result.language,
                 ),
             )  # fmt: skip
             self.db.executemany(
@@ -224,13 +228,14 @@ class Gradebook:
 
     def _load(self, learner: str, assignment: str, attempt: int) -> Result:
         row = self.db.execute(
-            "SELECT path, sha256, seed, status, notes, duration, graded_at, sandbox"
+            "SELECT path, sha256, seed, status, notes, duration, graded_at, sandbox, language"
             " FROM submissions WHERE learner=? AND assignment=? AND attempt=?",
             (learner, assignment, attempt),
         ).fetchone()
-        path, sha, seed, status, notes, duration, graded_at, sandbox = row
+        path, sha, seed, status, notes, duration, graded_at, sandbox, language = row
         result = Result(path, learner, assignment, seed, sha, status=status, duration=duration)
         result.sandbox = sandbox
+        result.language = language if language in LANGUAGES else "en"
         result.notes = notes.split("\n") if notes else []
         result.attempt, result.graded_at = attempt, graded_at
         for part, score, max_score, pstatus, message in self.db.execute(

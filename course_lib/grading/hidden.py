@@ -26,7 +26,9 @@ import threading
 
 import numpy as np
 
-from course_lib.grading.wire import decode, describe, encode
+from course_lib.grading import phrases
+from course_lib.grading.language import translator
+from course_lib.grading.wire import Unsupported, decode, encode
 
 __all__ = [
     "hidden_test",
@@ -41,7 +43,10 @@ __all__ = [
     "expect_replayed",
     "collecting",
     "LocalCaller",
+    "describe",
 ]
+
+_ = translator("grading")
 
 
 class Fail(AssertionError):
@@ -82,7 +87,9 @@ class _Tripwire:
         self._name, self._why = name, why
 
     def _refuse(self, *args, **kwargs):
-        raise Fail(f"{self._name} is not available in this part: {self._why}")
+        raise Fail(
+            _("{name} is not available in this part: {why}", name=self._name, why=_(self._why))
+        )
 
     __call__ = _refuse
 
@@ -106,7 +113,7 @@ class LocalCaller:
     def _function(self, name: str):
         fn = self.namespace.get(name)
         if not callable(fn):
-            raise LearnerError(f"{name} is not defined as a function")
+            raise LearnerError(_("{name} is not defined as a function", name=name))
         return fn
 
     def _run(self, name: str, args, kwargs):
@@ -146,7 +153,7 @@ class LocalCaller:
 
     def get(self, name: str):
         if name not in self.namespace:
-            raise LearnerError(f"{name} is not defined")
+            raise LearnerError(_("{name} is not defined", name=name))
         return _round_trip(self.namespace[name])
 
 
@@ -178,12 +185,28 @@ def hidden_test(grade_id: str):
 _FLOATS = (float, np.float64)
 
 
+def describe(value) -> str:
+    """A short, safe description of a decoded value's type, for feedback.
+
+    >>> describe(np.zeros((2, 3))), describe([1])
+    ('a numpy array of dtype float64 and shape (2, 3)', 'a list')
+    """
+    if isinstance(value, Unsupported):
+        return _("an object of type {kind}", kind=value.type_name)
+    if type(value) is np.ndarray:
+        return _("a numpy array of dtype {dtype} and shape {shape}", dtype=value.dtype,
+                 shape=value.shape)  # fmt: skip
+    if isinstance(value, np.generic):
+        return _("a numpy {kind}", kind=type(value).__name__)
+    return _("a {kind}", kind=type(value).__name__)
+
+
 def _slip(got, slips, rtol, atol) -> str:
     """`` (it looks like <slip>)`` when ``got`` equals a known slip's value (never the value)."""
     for name, value in (slips or {}).items():
         value = np.asarray(value, dtype=float)
         if np.shape(got) == value.shape and np.allclose(got, value, rtol=rtol, atol=atol):
-            return f": it looks like {name}"
+            return _(": it looks like {slip}", slip=_(name))
     return ""
 
 
@@ -194,13 +217,17 @@ def expect_float(
 
     ``slips`` maps a common slip's name to the value it gives; feedback names the slip.
     """
+    what = phrases.what(what)
     if type(got) not in _FLOATS:
-        raise Fail(f"{what} should be a float, but it is {describe(got)}")
+        raise Fail(_("{what} should be a float, but it is {kind}", what=what, kind=describe(got)))
     if not np.isfinite(got):
-        raise Fail(f"{what} is {got}, not a finite number")
+        raise Fail(_("{what} is {value}, not a finite number", what=what, value=got))
     if not np.isclose(got, want, rtol=rtol, atol=atol):
         slip = _slip(got, slips, rtol, atol)
-        raise Fail(f"{what} is {float(got):.6g}, which is not the expected value{slip}")
+        raise Fail(
+            _("{what} is {value}, which is not the expected value{slip}",
+              what=what, value=f"{float(got):.6g}", slip=slip)
+        )  # fmt: skip
 
 
 def expect_array(got, want, what: str, *, rtol=1e-6, atol=1e-9, dtypes=("float64",), slips=None):
@@ -208,47 +235,79 @@ def expect_array(got, want, what: str, *, rtol=1e-6, atol=1e-9, dtypes=("float64
 
     ``slips`` maps a common slip's name to the array it gives; feedback names the slip.
     """
+    what = phrases.what(what)
     want = np.asarray(want)
     if type(got) is not np.ndarray:
-        raise Fail(f"{what} should be a numpy array of shape {want.shape}, not {describe(got)}")
+        raise Fail(
+            _("{what} should be a numpy array of shape {shape}, not {kind}",
+              what=what, shape=want.shape, kind=describe(got))
+        )  # fmt: skip
     if got.dtype.name not in dtypes:
-        raise Fail(f"{what} should have dtype {' or '.join(dtypes)}, but it has dtype {got.dtype}")
+        raise Fail(
+            _("{what} should have dtype {dtypes}, but it has dtype {dtype}",
+              what=what, dtypes=_(" or ").join(dtypes), dtype=got.dtype)
+        )  # fmt: skip
     if got.shape != want.shape:
-        raise Fail(f"{what} should have shape {want.shape}, but it has shape {got.shape}")
+        raise Fail(
+            _("{what} should have shape {shape}, but it has shape {got}",
+              what=what, shape=want.shape, got=got.shape)
+        )  # fmt: skip
     if not np.all(np.isfinite(got)):
-        raise Fail(f"{what} holds NaN or inf")
+        raise Fail(_("{what} holds NaN or inf", what=what))
     if not np.allclose(got, want, rtol=rtol, atol=atol):
         wrong = int(np.sum(~np.isclose(got, want, rtol=rtol, atol=atol)))
         raise Fail(
-            f"{what} has {wrong} of {want.size} entries that are not the expected values"
+            _("{what} has {wrong} of {size} entries that are not the expected values",
+              what=what, wrong=wrong, size=want.size)
             + _slip(got, slips, rtol, atol)
-        )
+        )  # fmt: skip
 
 
 def expect_dict(got, keys, what: str) -> dict:
     """``got`` must be a dict with exactly ``keys``."""
+    what = phrases.what(what)
     if type(got) is not dict:
-        raise Fail(f"{what} should be a dict with keys {sorted(keys)}, but it is {describe(got)}")
+        raise Fail(
+            _("{what} should be a dict with keys {keys}, but it is {kind}",
+              what=what, keys=sorted(keys), kind=describe(got))
+        )  # fmt: skip
     if set(got) != set(keys):
-        raise Fail(f"{what} should have exactly the keys {sorted(keys)}, but has {sorted(got)}")
+        raise Fail(
+            _("{what} should have exactly the keys {keys}, but has {got}",
+              what=what, keys=sorted(keys), got=sorted(got))
+        )  # fmt: skip
     return got
 
 
 def expect_list(got, length: int, what: str) -> list:
     """``got`` must be a list of ``length`` items."""
+    what = phrases.what(what)
     if type(got) is not list:
-        raise Fail(f"{what} should be a list of {length} items, but it is {describe(got)}")
+        raise Fail(
+            _("{what} should be a list of {length} items, but it is {kind}",
+              what=what, length=length, kind=describe(got))
+        )  # fmt: skip
     if len(got) != length:
-        raise Fail(f"{what} should have {length} items, but has {len(got)}")
+        raise Fail(
+            _("{what} should have {length} items, but has {count}",
+              what=what, length=length, count=len(got))
+        )  # fmt: skip
     return got
 
 
 def expect_tuple(got, length: int, what: str) -> tuple:
     """``got`` must be a tuple of ``length`` items."""
+    what = phrases.what(what)
     if type(got) is not tuple:
-        raise Fail(f"{what} should be a tuple of {length} items, but it is {describe(got)}")
+        raise Fail(
+            _("{what} should be a tuple of {length} items, but it is {kind}",
+              what=what, length=length, kind=describe(got))
+        )  # fmt: skip
     if len(got) != length:
-        raise Fail(f"{what} should have {length} items, but has {len(got)}")
+        raise Fail(
+            _("{what} should have {length} items, but has {count}",
+              what=what, length=length, count=len(got))
+        )  # fmt: skip
     return got
 
 
@@ -272,9 +331,10 @@ def expect_replayed(call, args, reference, what: str, rng, trials: int = 3) -> N
     """
     from course_lib.grading.rules import graphs, replay  # noqa: PLC0415
 
+    what = phrases.what(what)
     found = graphs(getattr(call, "evidence", None))
     if not found:
-        raise Fail(f"{what}: no Value graph was built and back-propagated")
+        raise Fail(_("{what}: no Value graph was built and back-propagated", what=what))
     for graph in reversed(found):
         rows = [
             [i for i, row in enumerate(graph) if not row[1] and np.isclose(row[2], x, 0, 1e-12)]
@@ -283,7 +343,7 @@ def expect_replayed(call, args, reference, what: str, rng, trials: int = 3) -> N
         if not all(rows):
             continue
         agree = 0
-        for _ in range(trials * 3):
+        for _trial in range(trials * 3):
             new = [float(x + rng.normal(0, 0.7)) for x in args]
             leaves = {i: v for held, v in zip(rows, new, strict=True) for i in held}
             try:
@@ -296,6 +356,9 @@ def expect_replayed(call, args, reference, what: str, rng, trials: int = 3) -> N
             if agree == trials:
                 return
     raise Fail(
-        f"{what}: its Value graph does not compute the function from the inputs (replayed at "
-        "other inputs, it gives other values): build the expression itself from Values"
+        _(
+            "{what}: its Value graph does not compute the function from the inputs (replayed at "
+            "other inputs, it gives other values): build the expression itself from Values",
+            what=what,
+        )
     )

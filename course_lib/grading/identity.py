@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_lib.grading.display import MAX_NAME, clip, clip_name, file_stem, for_terminal
+from course_lib.grading.language import translator
 from course_lib.grading.notebook import MAX_NOTEBOOK_BYTES
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
 NBGRADER_ROOTS = ("submitted", "autograded")
 _COPY = re.compile(r"(-Copy\d*| \(\d+\))$", re.IGNORECASE)
 _SEPARATORS = "_-. "
+_ = translator("grading")  # the refusals, which the learner reads in their feedback
 
 
 class UsageError(Exception):
@@ -127,23 +129,27 @@ def _learner_of(path: Path, assignment: str, root: Path | None) -> str:
 
 
 def _refusal(info: os.stat_result, path: Path) -> str | None:
+    """Why a file is not opened, in the batch's language (it is never read, so it has no
+    language of its own), or None."""
     mode = info.st_mode
     if stat.S_ISLNK(mode):
         if not os.path.exists(path):
-            return "refused: a symbolic link to nothing (dangling), not a notebook file"
-        return "refused: a symbolic link, not a notebook file (submit the notebook itself)"
+            return _("refused: a symbolic link to nothing (dangling), not a notebook file")
+        return _("refused: a symbolic link, not a notebook file (submit the notebook itself)")
     if stat.S_ISFIFO(mode):
-        return "refused: a FIFO (named pipe), not a notebook file"
+        return _("refused: a FIFO (named pipe), not a notebook file")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "refused: a device, not a notebook file"
+        return _("refused: a device, not a notebook file")
     if stat.S_ISSOCK(mode):
-        return "refused: a socket, not a notebook file"
+        return _("refused: a socket, not a notebook file")
     if not stat.S_ISREG(mode):
-        return "refused: not a regular file"
+        return _("refused: not a regular file")
     if info.st_size > MAX_NOTEBOOK_BYTES:
-        return (
-            f"refused: the file is {info.st_size} bytes, over the {MAX_NOTEBOOK_BYTES} byte "
-            "limit (clear the outputs and resubmit)"
+        return _(
+            "refused: the file is {size} bytes, over the {limit} byte limit (clear the outputs "
+            "and resubmit)",
+            size=info.st_size,
+            limit=MAX_NOTEBOOK_BYTES,
         )
     return None
 
@@ -163,7 +169,7 @@ def _walk(root: Path, found: Found) -> list[tuple[Path, os.stat_result]]:
             if os.path.islink(full):
                 found.skipped.append((str(full), "a symbolic link to a folder, not followed"))
             elif d == ".ipynb_checkpoints":
-                n = sum(len(f) for _, _, f in os.walk(full))
+                n = sum(len(f) for _root, _dirs, f in os.walk(full))
                 found.skipped.append((str(full), f"Jupyter's autosave copies ({n} files)"))
             else:
                 kept.append(d)

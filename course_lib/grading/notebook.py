@@ -18,6 +18,8 @@ import os
 import stat
 from dataclasses import dataclass, field
 
+from course_lib.grading.language import N_, translator
+
 __all__ = [
     "Cell",
     "NotebookError",
@@ -36,6 +38,7 @@ MAX_CELL_CHARS = 256 * 1024  # one code cell; a learner's answer is a few hundre
 MAX_CELLS = 5000
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+_ = translator("grading")
 
 
 class NotebookError(Exception):
@@ -75,22 +78,28 @@ def _source(value) -> str | None:
 
 def parse_cells(data) -> tuple[list[Cell], dict]:
     """Cells and notebook metadata from parsed JSON; NotebookError if it is not nbformat 4."""
+    not_a_notebook = N_("this is JSON but not a Jupyter notebook (no 'cells' or 'nbformat')")
     if not isinstance(data, dict) or "nbformat" not in data:
-        raise NotebookError("this is JSON but not a Jupyter notebook (no 'cells' or 'nbformat')")
+        raise NotebookError(_(not_a_notebook))
     major = data.get("nbformat")
     if type(major) is not int:
-        raise NotebookError(f"the notebook's nbformat is {major!r}, not a version number")
+        raise NotebookError(
+            _("the notebook's nbformat is {value}, not a version number", value=repr(major))
+        )
     if major < 4:
         raise NotebookError(
-            f"this notebook is in the old nbformat {major}; open it in Jupyter and save it "
-            "again (that converts it to nbformat 4), then resubmit"
+            _(
+                "this notebook is in the old nbformat {major}; open it in Jupyter and save it "
+                "again (that converts it to nbformat 4), then resubmit",
+                major=major,
+            )
         )
     if major > 4:
-        raise NotebookError(f"nbformat {major} is newer than this grader knows (4)")
+        raise NotebookError(_("nbformat {major} is newer than this grader knows (4)", major=major))
     if "cells" not in data:
-        raise NotebookError("this is JSON but not a Jupyter notebook (no 'cells' or 'nbformat')")
+        raise NotebookError(_(not_a_notebook))
     if not isinstance(data["cells"], list):
-        raise NotebookError("the notebook's 'cells' is not a list")
+        raise NotebookError(_("the notebook's 'cells' is not a list"))
     cells = []
     for i, raw in enumerate(data["cells"]):
         if not isinstance(raw, dict):
@@ -116,35 +125,50 @@ def _read_regular(path, follow_symlinks: bool) -> bytes:
         fd = os.open(path, flags)
     except OSError as exc:
         if exc.errno == errno.ELOOP and not follow_symlinks:
-            raise NotebookError("the file is a symbolic link, not a notebook") from None
-        raise NotebookError(f"the file cannot be read: {exc.strerror or exc}") from None
+            raise NotebookError(_("the file is a symbolic link, not a notebook")) from None
+        raise NotebookError(
+            _("the file cannot be read: {reason}", reason=exc.strerror or exc)
+        ) from None
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise NotebookError("this is not a regular file (a FIFO, a device or a socket)")
+            raise NotebookError(_("this is not a regular file (a FIFO, a device or a socket)"))
         if info.st_size > MAX_NOTEBOOK_BYTES:
             raise NotebookError(
-                f"the file is {info.st_size} bytes, over the {MAX_NOTEBOOK_BYTES} byte limit "
-                "(clear the outputs and resubmit)"
+                _(
+                    "the file is {size} bytes, over the {limit} byte limit "
+                    "(clear the outputs and resubmit)",
+                    size=info.st_size,
+                    limit=MAX_NOTEBOOK_BYTES,
+                )
             )
         try:
             raw = f.read(MAX_NOTEBOOK_BYTES + 1)
         except OSError as exc:
-            raise NotebookError(f"the file cannot be read: {exc.strerror or exc}") from None
+            raise NotebookError(
+                _("the file cannot be read: {reason}", reason=exc.strerror or exc)
+            ) from None
     if len(raw) > MAX_NOTEBOOK_BYTES:  # it grew after fstat
-        raise NotebookError(f"the file is over the {MAX_NOTEBOOK_BYTES} byte limit")
+        raise NotebookError(_("the file is over the {limit} byte limit", limit=MAX_NOTEBOOK_BYTES))
     return raw
 
 
 def _check_sizes(cells: list[Cell]) -> None:
     if len(cells) > MAX_CELLS:
-        raise NotebookError(f"the notebook has {len(cells)} cells, over the limit of {MAX_CELLS}")
+        raise NotebookError(
+            _("the notebook has {count} cells, over the limit of {limit}", count=len(cells),
+              limit=MAX_CELLS)
+        )  # fmt: skip
     for cell in cells:
         if cell.cell_type == "code" and len(cell.source) > MAX_CELL_CHARS:
             raise NotebookError(
-                f"code cell {cell.index + 1} holds {len(cell.source)} characters, over the "
-                f"{MAX_CELL_CHARS} character limit for one cell (move data out of code cells "
-                "and resubmit)"
+                _(
+                    "code cell {number} holds {count} characters, over the {limit} character "
+                    "limit for one cell (move data out of code cells and resubmit)",
+                    number=cell.index + 1,
+                    count=len(cell.source),
+                    limit=MAX_CELL_CHARS,
+                )
             )
 
 
@@ -158,17 +182,21 @@ def read_cells(path, *, follow_symlinks: bool = True) -> tuple[list[Cell], dict,
     """
     raw = _read_regular(path, follow_symlinks)
     if not raw.strip():
-        raise NotebookError("the file is empty")
+        raise NotebookError(_("the file is empty"))
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise NotebookError("this is not a notebook: the file is not UTF-8 text") from None
+        raise NotebookError(_("this is not a notebook: the file is not UTF-8 text")) from None
     except RecursionError:
-        raise NotebookError("this is not a notebook: its JSON is nested too deeply") from None
+        raise NotebookError(_("this is not a notebook: its JSON is nested too deeply")) from None
     except MemoryError:
-        raise NotebookError("this notebook is too large to read in the grader's memory") from None
+        raise NotebookError(
+            _("this notebook is too large to read in the grader's memory")
+        ) from None
     except ValueError as exc:
-        raise NotebookError(f"this is not a notebook: the file is not valid JSON ({exc})") from None
+        raise NotebookError(
+            _("this is not a notebook: the file is not valid JSON ({reason})", reason=exc)
+        ) from None
     cells, metadata = parse_cells(data)
     _check_sizes(cells)
     return cells, metadata, raw

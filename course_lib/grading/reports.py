@@ -13,8 +13,11 @@ from pathlib import Path
 
 from course_lib.grading.display import for_csv, for_terminal
 from course_lib.grading.grader import Result
+from course_lib.grading.language import speaking, translator
 
 __all__ = ["results_json", "feedback_markdown", "write_csv"]
+
+_ = translator("grading")
 
 
 def results_json(result: Result) -> dict:
@@ -41,6 +44,7 @@ def results_json(result: Result) -> dict:
             "sha256": result.sha256,
             "status": result.status,
             "sandbox": result.sandbox,
+            "language": result.language,
         },
     }
 
@@ -60,29 +64,38 @@ def _cell(text: str) -> str:
 
 
 def feedback_markdown(result: Result) -> str:
-    """Per-learner feedback in Markdown."""
+    """Per-learner feedback in Markdown, in the submission's language."""
+    with speaking(result.language):
+        return _feedback(result)
+
+
+def _feedback(result: Result) -> str:
     file_name = _name(Path(result.path).name).replace("`", "'")
+    score = f"{result.score:g} / {result.max_score:g}"
     lines = [
-        f"# Feedback: {result.assignment}",
+        _("# Feedback: {assignment}", assignment=result.assignment),
         "",
-        f"- Learner: {_name(result.learner)}",
-        f"- File: `{file_name}`",
-        f"- Score: **{result.score:g} / {result.max_score:g}**",
-        f"- Attempt: {result.attempt}, graded {result.graded_at} (random cases seed {result.seed})",
+        _("- Learner: {learner}", learner=_name(result.learner)),
+        _("- File: `{file}`", file=file_name),
+        _("- Score: **{score}**", score=score),
+        _("- Attempt: {attempt}, graded {graded_at} (random cases seed {seed})",
+          attempt=result.attempt, graded_at=result.graded_at, seed=result.seed),
         "",
-        "| Part | Score | Result |",
+        _("| Part | Score | Result |"),
         "|---|---|---|",
-    ]
+    ]  # fmt: skip
     for part in result.parts:
         lines.append(
             f"| {part.grade_id} | {part.score:g} / {part.max_score:g} | {_cell(part.message)} |"
         )
     if result.notes:
-        lines += ["", "## Notes", ""] + [f"- {_text(note)}" for note in result.notes]
+        lines += ["", _("## Notes"), ""] + [f"- {_text(note)}" for note in result.notes]
     lines += [
         "",
-        "The grader called your functions on fresh random inputs, so hard-coded answers do not "
-        "pass. Run each `check()` in the notebook for hints.",
+        _(
+            "The grader called your functions on fresh random inputs, so hard-coded answers do "
+            "not pass. Run each `check()` in the notebook for hints."
+        ),
         "",
     ]
     return "\n".join(lines)

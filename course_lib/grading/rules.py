@@ -29,6 +29,19 @@ import sys
 import types
 from dataclasses import dataclass
 
+try:  # the grader's process and check(): the learner's language
+    from course_lib.grading.language import N_, translator
+except ImportError:  # the sandbox holds only the worker's own files: it speaks English
+
+    def translator(domain):
+        return lambda message, **values: message.format(**values) if values else message
+
+    def N_(message):  # noqa: N802 - the gettext convention
+        return message
+
+
+_ = translator("grading")
+
 __all__ = ["Rule", "RULES", "rule_for", "Recorder", "verify", "prepare", "TRACERS", "is_blocked",
            "block", "shadowed", "Blocker"]  # fmt: skip
 
@@ -48,11 +61,16 @@ class Blocker(importlib.abc.MetaPathFinder):
 
     def find_spec(self, fullname, path=None, target=None):
         if is_blocked(fullname, self.blocked, self.allowed):
-            raise ModuleNotFoundError(f"importing {fullname!r} is not allowed {self.why}")
+            raise ModuleNotFoundError(
+                _("importing {module} is not allowed {why}", module=repr(fullname), why=_(self.why))
+            )
         return None
 
 
-def block(blocked, allowed=(), why="in this exercise: the grader checks your own code") -> None:
+EXERCISE_WHY = N_("in this exercise: the grader checks your own code")
+
+
+def block(blocked, allowed=(), why=EXERCISE_WHY) -> None:
     """Unload ``blocked`` modules and refuse to import them again (in a worker, for good)."""
     for name in sorted(sys.modules, reverse=True):
         if is_blocked(name, blocked, allowed):
@@ -71,7 +89,9 @@ class _Absent(types.ModuleType):
         self.__dict__["_why"] = why
 
     def __getattr__(self, attribute):
-        raise ImportError(f"{self.__name__} is not available in this part: {self._why}")
+        raise ImportError(
+            _("{name} is not available in this part: {why}", name=self.__name__, why=_(self._why))
+        )
 
 
 class shadowed:  # noqa: N801 - a context manager, named like one
@@ -90,7 +110,7 @@ class shadowed:  # noqa: N801 - a context manager, named like one
         }
         for name in self.saved:
             sys.modules[name] = _Absent(name, self.why)
-        self.blocker = Blocker(self.blocked, self.keep, f"in this part: {self.why}")
+        self.blocker = Blocker(self.blocked, self.keep, _("in this part: {why}", why=_(self.why)))
         sys.meta_path.insert(0, self.blocker)
         return self
 
@@ -130,38 +150,42 @@ _GRADS = ("W1", "b1", "W2", "b2")
 def _torch_rule(tool: str, why: str) -> Rule:
     """An ex05 part: the given manual_* functions are gone, ``params[key]`` must come out of
     ``tool`` for each returned W1, b1, W2, b2."""
-    return Rule(
-        hide=_MANUAL,
-        require=(tool,),
-        keys=_GRADS,
-        leaf=_entry(2),
-        why=f"{why}, without the given manual_* functions",
-    )
+    return Rule(hide=_MANUAL, require=(tool,), keys=_GRADS, leaf=_entry(2), why=why)
 
 
 RULES: dict[tuple[str, str], Rule] = {
     ("ex04_chain_rule", "by_hand"): Rule(
         hide=("Value",),
         block=("course_lib", "micrograd", "torch"),
-        why="grads_by_hand applies the chain rule itself: Value, micrograd and torch are not "
-        "available to it",
+        why=N_(
+            "grads_by_hand applies the chain rule itself: Value, micrograd and torch are not "
+            "available to it"
+        ),
     ),
     ("ex04_chain_rule", "with_value"): Rule(
         require=("Value.backward",),
         keys=("a", "b", "c", "d"),
         leaf=lambda args, key: args["abcd".index(key)],
         root="f",
-        why="grads_with_value must return the .grad of the Values holding a, b, c and d, as "
-        "Value's backward() computed them",
+        why=N_(
+            "grads_with_value must return the .grad of the Values holding a, b, c and d, as "
+            "Value's backward() computed them"
+        ),
     ),
     ("ex05_pytorch_equivalence", "torch_gradients"): _torch_rule(
         "torch.autograd",
-        "torch_gradients must return the gradients that PyTorch's autograd computed for "
-        "tensors holding the parameters (loss.backward() or torch.autograd.grad)",
+        N_(
+            "torch_gradients must return the gradients that PyTorch's autograd computed for "
+            "tensors holding the parameters (loss.backward() or torch.autograd.grad), without "
+            "the given manual_* functions"
+        ),
     ),
     ("ex05_pytorch_equivalence", "torch_sgd_step"): _torch_rule(
         "torch.optim.SGD",
-        "torch_sgd_step must return the parameters as torch.optim.SGD's step() left them",
+        N_(
+            "torch_sgd_step must return the parameters as torch.optim.SGD's step() left them, "
+            "without the given manual_* functions"
+        ),
     ),
 }
 
@@ -391,7 +415,7 @@ def verify(rule: Rule, value, evidence, args=()) -> str | None:
         return None  # a value of the wrong shape: the hidden test explains that better
     groups = _groups(evidence)
     if not groups:
-        return f"{rule.why}; it did not run while the function was called"
+        return _("{why}; it did not run while the function was called", why=_(rule.why))
     wanted = []
     for key in rule.keys or sorted(value):
         got = _numbers(value.get(key))
@@ -415,7 +439,8 @@ def verify(rule: Rule, value, evidence, args=()) -> str | None:
 
     best = min((missing(g) for g in groups), key=len)
     if best:
-        return f"{rule.why}; {', '.join(repr(k) for k in best)} did not come from it"
+        keys = ", ".join(repr(k) for k in best)
+        return _("{why}; {keys} did not come from it", why=_(rule.why), keys=keys)
     return None
 
 

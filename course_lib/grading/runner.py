@@ -14,17 +14,20 @@ clear reason.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from dataclasses import dataclass
 
 from course_lib.grading.hidden import Fail, LearnerError
-from course_lib.grading.rules import Rule, is_blocked, verify
+from course_lib.grading.language import N_, translator
+from course_lib.grading.rules import EXERCISE_WHY, Rule, is_blocked, verify
 from course_lib.grading.sandbox import Sandbox, WorkerDied, WorkerTimeout
 from course_lib.grading.wire import decode, encode
 
 __all__ = ["Program", "Runner", "RemoteCaller", "PartFault"]
 
-DIED = "the worker process ended while running {what} (os._exit, a crash or the memory limit)"
+_ = translator("grading")
+DIED = N_("the worker process ended while running {what} (os._exit, a crash or the memory limit)")
 
 
 class PartFault(Exception):
@@ -45,15 +48,45 @@ def printable(text, limit: int) -> str:
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}"[:6] for c in text)
 
 
+# The worker's own words (it speaks English: the sandbox holds no catalogs), said again here
+# in the submission's language; Python's own messages and the learner's are left as they are.
+_BLOCKED = re.compile(
+    r"importing (?P<module>'[\w.]+') is not allowed "
+    r"(?:(?P<exercise>in this exercise: the grader checks your own code)|in this part: (?P<why>.+))"
+)
+_WORKER = {
+    "NameError": (re.compile(r"(?P<name>[\w.]+) is not defined"), N_("{name} is not defined")),
+    "TypeError": (re.compile(r"(?P<name>[\w.]+) is not callable"), N_("{name} is not callable")),
+    "ValueTooLarge": (re.compile(r"the value is too large to send"),
+                      N_("the value is too large to send")),
+}  # fmt: skip
+
+
+def worker_words(kind: str, message: str) -> str:
+    """``message`` of a worker's error of type ``kind``, in this thread's language."""
+    if message == "(the exception's message could not be shown)":
+        return _("(the exception's message could not be shown)")
+    if kind == "ModuleNotFoundError" and (m := _BLOCKED.fullmatch(message)):
+        why = m["why"]
+        why = _(EXERCISE_WHY) if m["exercise"] else _("in this part: {why}", why=_(why))
+        return _("importing {module} is not allowed {why}", module=m["module"], why=why)
+    pattern, said = _WORKER.get(kind, (None, None))
+    if pattern is not None and (m := pattern.fullmatch(message)):
+        return _(said, **m.groupdict())
+    return message
+
+
 def error_text(error) -> str:
     """A learner's exception from the worker, as one line (the reply is untrusted JSON)."""
     if not isinstance(error, dict):
-        return "an error the worker could not describe"
+        return _("an error the worker could not describe")
     kind = printable(error.get("type", "Error"), 80)
-    message = printable(error.get("message", ""), 300)
+    message = worker_words(kind, printable(error.get("message", ""), 300))
+    text = f"{kind}: {message}" if message else kind
     line = error.get("line")
-    where = f" (line {line} of your answer cell)" if type(line) is int and error.get("cell") else ""
-    return f"{kind}: {message}{where}" if message else f"{kind}{where}"
+    if type(line) is int and error.get("cell"):
+        return _("{error} (line {line} of your answer cell)", error=text, line=line)
+    return text
 
 
 class Runner:
@@ -84,19 +117,23 @@ class Runner:
 
     def _exec(self, cell: Program) -> bool:
         """Run one cell; False when the worker is gone (the cell is then left out)."""
-        what = "your answer cell" if cell.grade_id else "the notebook's setup"
+        what = _("your answer cell") if cell.grade_id else _("the notebook's setup")
         try:
             reply = self.worker.request(
                 {"op": "exec", "id": cell.cell_id, "source": cell.source}, self.timeout
             )
         except WorkerTimeout:
-            self.excluded[cell.cell_id] = f"{what} did not finish in {self.timeout:g} s"
+            self.excluded[cell.cell_id] = _(
+                "{what} did not finish in {seconds} s", what=what, seconds=f"{self.timeout:g}"
+            )
             return False
         except WorkerDied:
-            self.excluded[cell.cell_id] = DIED.format(what=what)
+            self.excluded[cell.cell_id] = _(DIED, what=what)
             return False
         if type(reply.get("output_chars")) is int and reply["output_chars"] > self.output_cap:
-            self.excluded[cell.cell_id] = f"{what} printed more than {self.output_cap} characters"
+            self.excluded[cell.cell_id] = _(
+                "{what} printed more than {limit} characters", what=what, limit=self.output_cap
+            )
             self.worker.kill()
             return False
         quiet = cell.grade_id is None and self.rule.block  # setup may import what is blocked
@@ -108,14 +145,14 @@ class Runner:
         while True:
             self.spawns += 1
             if self.spawns > 3 * len(self.program) + 8:
-                raise PartFault("the worker had to be restarted too many times")
+                raise PartFault(_("the worker had to be restarted too many times"))
             self.errors = {}
             self.worker = self._sandbox_for(self.rule).spawn()
             ok = True
             for cell in [c for c in self.program if c.grade_id is None]:
                 if cell.cell_id not in self.excluded and not (ok := self._exec(cell)):
                     break
-            if ok and self.rule.isolated:
+            if ok and self.rule.isolated:  # in English: worker_words translates what it says
                 why = f"in this part: {self.rule.why}"
                 message = {"op": "hide", "names": list(self.rule.hide),
                            "modules": list(self.rule.block), "why": why}  # fmt: skip
@@ -175,25 +212,35 @@ class RemoteCaller:
                 raise WorkerTimeout
             reply = self.runner.worker.request(message, left)
         except WorkerTimeout:
-            raise PartFault(f"{what} did not finish within the {self.timeout:g} s limit") from None
+            raise PartFault(
+                _("{what} did not finish within the {seconds} s limit",
+                  what=what, seconds=f"{self.timeout:g}")
+            ) from None  # fmt: skip
         except WorkerDied:
-            raise PartFault(DIED.format(what=what)) from None
+            raise PartFault(_(DIED, what=what)) from None
         finally:
             self.spent += time.monotonic() - start
         self.output += reply.get("output_chars", 0) if type(reply.get("output_chars")) is int else 0
         if self.output > self.runner.output_cap:
             self.runner.worker.kill()
-            raise PartFault(f"{what} printed more than {self.runner.output_cap} characters")
+            raise PartFault(
+                _("{what} printed more than {limit} characters",
+                  what=what, limit=self.runner.output_cap)
+            )  # fmt: skip
         if reply.get("ok") is not True:
             error = reply.get("error")
             if isinstance(error, dict) and error.get("type") == "NotImplementedError":
-                raise LearnerError(f"{what} is not written yet (it raises NotImplementedError)")
-            raise LearnerError(f"{what} raised {error_text(error)}")
+                raise LearnerError(
+                    _("{what} is not written yet (it raises NotImplementedError)", what=what)
+                )
+            raise LearnerError(_("{what} raised {error}", what=what, error=error_text(error)))
         try:
             self.args_after = decode(reply.get("args_after", []))
             value = decode(reply.get("value"))
         except ValueError as exc:
-            raise Fail(f"{what} returned a value that could not be read ({exc})") from None
+            said = _("{what} returned a value that could not be read ({reason})", what=what,
+                     reason=exc)  # fmt: skip
+            raise Fail(said) from None
         if message.get("require"):
             self.evidence = reply.get("evidence")
             problem = verify(self.rule, value, self.evidence, self.sent)

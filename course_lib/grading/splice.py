@@ -14,9 +14,12 @@ import re
 from dataclasses import dataclass, field
 
 from course_lib.grading.assignment import Assignment, Part
+from course_lib.grading.language import translator
 from course_lib.grading.notebook import Cell
 
 __all__ = ["Splice", "splice"]
+
+_ = translator("grading")
 
 _DEFINES = re.compile(r"^(?:def\s+(\w+)|(\w+)\s*=)", re.M)
 
@@ -64,12 +67,13 @@ def splice(assignment: Assignment, submitted: list[Cell]) -> Splice:
     positions = []
     for part in assignment.parts:
         found, how = _find(part, code)
-        label = f"part {part.grade_id!r}"
+        label = _("part {part}", part=repr(part.grade_id))
         if not found:
             result.answers[part.grade_id] = None
-            result.missing[part.grade_id] = (
-                f"no answer cell found for {label} (deleted? it should define "
-                f"{', '.join(part.defines)})"
+            result.missing[part.grade_id] = _(
+                "no answer cell found for {label} (deleted? it should define {names})",
+                label=label,
+                names=", ".join(part.defines),
             )
             continue
         chosen = found[-1]  # as in a notebook run top to bottom, the last definition wins
@@ -77,15 +81,21 @@ def splice(assignment: Assignment, submitted: list[Cell]) -> Splice:
         positions.append(chosen.index)
         if len(found) > 1:
             result.notes.append(
-                f"{label}: {len(found)} cells claim to be its answer; graded the last one"
-            )
+                _("{label}: {count} cells claim to be its answer; graded the last one",
+                  label=label, count=len(found))
+            )  # fmt: skip
         if how == "grade_id":
-            result.notes.append(f"{label}: answer cell found by its grade_id (its id changed)")
+            result.notes.append(
+                _("{label}: answer cell found by its grade_id (its id changed)", label=label)
+            )
         elif how == "content":
             result.notes.append(
-                f"{label}: answer cell found by what it defines (the cell was retyped or "
-                "its metadata lost)"
+                _(
+                    "{label}: answer cell found by what it defines (the cell was retyped or "
+                    "its metadata lost)",
+                    label=label,
+                )
             )
     if positions != sorted(positions):
-        result.notes.append("answer cells were moved; each was graded in its original place")
+        result.notes.append(_("answer cells were moved; each was graded in its original place"))
     return result

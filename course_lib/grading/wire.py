@@ -18,7 +18,7 @@ import json
 
 import numpy as np
 
-__all__ = ["encode", "decode", "dumps", "loads", "Unsupported", "describe", "MAX_MESSAGE"]
+__all__ = ["encode", "decode", "dumps", "loads", "Unsupported", "MAX_MESSAGE"]
 
 MAX_MESSAGE = 4_000_000  # bytes in one message, either way
 MAX_NAME = 120  # characters of a type name that cross (a class may be named with megabytes)
@@ -125,14 +125,3 @@ def loads(line: bytes) -> dict:
     if type(message) is not dict:
         raise ValueError("message is not a JSON object")
     return message
-
-
-def describe(value) -> str:
-    """A short, safe description of a decoded value's type, for feedback."""
-    if isinstance(value, Unsupported):
-        return f"an object of type {value.type_name}"
-    if type(value) is np.ndarray:
-        return f"a numpy array of dtype {value.dtype} and shape {value.shape}"
-    if isinstance(value, np.generic):
-        return f"a numpy {type(value).__name__}"
-    return f"a {type(value).__name__}"

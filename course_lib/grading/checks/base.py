@@ -13,17 +13,21 @@ import numpy as np
 from course_lib.gradcheck import numerical_gradients
 from course_lib.grading.hidden import Fail, LearnerError, LocalCaller
 from course_lib.grading.integrity import imports_of
+from course_lib.grading.language import translator
 from course_lib.grading.rules import rule_for
 
 __all__ = ["Check", "numeric_gradient"]
+
+_ = translator("grading")
 
 
 class Check:
     """One graded part, as the learner sees it.
 
     ``tests`` are functions of ``call`` (the same JSON round trip as the
-    grader), each raising ``Fail`` with a helpful message. ``part`` is
-    ``(assignment, grade_id)``: its rule in ``rules.py`` is applied as the grader applies it.
+    grader), each raising ``Fail`` with a helpful message. ``hints`` are English, marked
+    ``N_``, and shown in the learner's language. ``part`` is ``(assignment, grade_id)``: its
+    rule in ``rules.py`` is applied as the grader applies it.
     """
 
     def __init__(self, names, tests, hints, *, points=None, blocked=(), allowed=(), part=None):
@@ -37,15 +41,15 @@ class Check:
         self.passed = False
 
     def __repr__(self) -> str:
-        return f"<check for {', '.join(self.names)}: call .check() or .hint()>"
+        return _("<check for {names}: call .check() or .hint()>", names=", ".join(self.names))
 
     def hint(self) -> None:
         """Print the next hint (they get more specific; the last one repeats)."""
         if not self.hints:
-            print("No hints for this part.")
+            print(_("No hints for this part."))
             return
         i = min(self._next_hint, len(self.hints) - 1)
-        print(f"Hint {i + 1} of {len(self.hints)}: {self.hints[i]}")
+        print(_("Hint {i} of {n}: {hint}", i=i + 1, n=len(self.hints), hint=_(self.hints[i])))
         self._next_hint += 1
 
     def check(self, namespace: dict | None = None) -> None:
@@ -55,33 +59,36 @@ class Check:
         for name in self.names:
             broken = _broken_definition(name, ns)
             if broken:  # the check would test the last version that ran, not the one on screen
-                print(f"✗ The cell that defines {name} does not run: {broken}.")
-                print("  Fix it and run that cell again, then check.")
+                print(_("✗ The cell that defines {name} does not run: {error}.", name=name,
+                        error=broken))  # fmt: skip
+                print(_("  Fix it and run that cell again, then check."))
                 return
         for name in self.names:
             if name not in ns:
-                print(f"✗ {name} is not defined yet: run the cell where you define it.")
+                print(_("✗ {name} is not defined yet: run the cell where you define it.",
+                        name=name))  # fmt: skip
                 return
         warnings = self._integrity(ns)
         for test in self.tests:
             try:
                 test(LocalCaller(ns, self.rule, self.names))
             except NotImplementedError:
-                print("✗ Not written yet: replace `raise NotImplementedError()` with your code.")
+                print(_("✗ Not written yet: replace `raise NotImplementedError()` with your code."))
                 return
             except (Fail, LearnerError) as exc:
                 print(f"✗ {exc}")
-                print("  Try .hint() if you are stuck.")
+                print(_("  Try .hint() if you are stuck."))
                 return
             except (Exception, SystemExit) as exc:  # the learner's code raised: explain it
-                print(f"✗ Your code raised {type(exc).__name__}: {exc}{_where(exc)}")
+                print(_("✗ Your code raised {kind}: {error}{where}", kind=type(exc).__name__,
+                        error=exc, where=_where(exc)))  # fmt: skip
                 return
         for warning in warnings:
-            print(f"⚠ The grader will not accept this: {warning}")
+            print(_("⚠ The grader will not accept this: {warning}", warning=warning))
         if warnings:
             return
         self.passed = True
-        print("✓ Passed the visible checks. The grader will also try fresh random cases.")
+        print(_("✓ Passed the visible checks. The grader will also try fresh random cases."))
 
     def _integrity(self, ns) -> list[str]:
         found = []
@@ -93,7 +100,10 @@ class Check:
                 except (OSError, TypeError):
                     continue
                 for module in imports_of(textwrap.dedent(source), self.blocked, self.allowed):
-                    found.append(f"{name} imports {module!r}, which this exercise does not allow")
+                    found.append(
+                        _("{name} imports {module}, which this exercise does not allow",
+                          name=name, module=repr(module))
+                    )  # fmt: skip
         return found
 
 
@@ -109,7 +119,8 @@ def _broken_definition(name: str, ns: dict) -> str | None:
             try:
                 compile(source, "<cell>", "exec")
             except SyntaxError as exc:  # IndentationError is one
-                return f"{type(exc).__name__}: {exc.msg} (line {exc.lineno} of the cell)"
+                return _("{kind}: {error} (line {line} of the cell)", kind=type(exc).__name__,
+                         error=exc.msg, line=exc.lineno)  # fmt: skip
             return None
     return None
 
@@ -118,7 +129,7 @@ def _where(exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if "course_lib" not in f.filename]
     if not frames:
         return ""
-    return f" (in {frames[-1].name}, line {frames[-1].lineno})"
+    return _(" (in {function}, line {line})", function=frames[-1].name, line=frames[-1].lineno)
 
 
 def numeric_gradient(f, value: np.ndarray, eps: float = 1e-6) -> np.ndarray:

@@ -7,8 +7,11 @@ import numpy as np
 from course_lib.grading.checks.base import Check, numeric_gradient
 from course_lib.grading.checks.ex01 import article_params
 from course_lib.grading.hidden import Fail, expect_array, expect_dict, expect_float, expect_tuple
+from course_lib.grading.language import N_, translator
 
 __all__ = ["mse_loss", "relu_grad", "backward"]
+
+_ = translator("grading")
 
 BLOCKED = ("course_lib", "torch", "micrograd", "sympy")
 KEYS = ["W1", "b1", "W2", "b2"]
@@ -16,8 +19,8 @@ KEYS = ["W1", "b1", "W2", "b2"]
 
 def _mse_article(call):
     loss, grad = expect_tuple(call("mse_loss", 1.326, 2.0), 2, "mse_loss(1.326, 2.0)")
-    expect_float(loss, 0.454276, "mse_loss(1.326, 2.0)[0], the loss")
-    expect_float(grad, -1.348, "mse_loss(1.326, 2.0)[1], the derivative")
+    expect_float(loss, 0.454276, _("mse_loss(1.326, 2.0)[0], the loss"))
+    expect_float(grad, -1.348, _("mse_loss(1.326, 2.0)[1], the derivative"))
 
 
 def _mse_numeric(call):
@@ -26,8 +29,10 @@ def _mse_numeric(call):
     numeric = numeric_gradient(lambda: call("mse_loss", float(y_hat[0]), y)[0], y_hat)
     if type(grad) is float and not np.isclose(grad, numeric[0], rtol=1e-5):
         raise Fail(
-            "mse_loss's derivative does not match the slope of its own loss at y_hat = 0.3, "
-            "y = 1.7 (checked by finite differences)"
+            _(
+                "mse_loss's derivative does not match the slope of its own loss at y_hat = 0.3, "
+                "y = 1.7 (checked by finite differences)"
+            )
         )
 
 
@@ -35,8 +40,8 @@ mse_loss = Check(
     ["mse_loss"],
     [_mse_article, _mse_numeric],
     [
-        "The loss is the squared difference; its derivative by the power rule.",
-        "d/dy_hat (y_hat - y)^2 = 2 (y_hat - y). Return both as floats, in a tuple.",
+        N_("The loss is the squared difference; its derivative by the power rule."),
+        N_("d/dy_hat (y_hat - y)^2 = 2 (y_hat - y). Return both as floats, in a tuple."),
     ],
     points=1,
     blocked=BLOCKED,
@@ -50,15 +55,15 @@ def _relu_grad_example(call):
 
 def _relu_grad_shape(call):
     z = np.array([[0.5, -0.5], [2.0, -3.0]])
-    expect_array(call("relu_grad", z), (z > 0) * 1.0, "relu_grad of a 2x2 array", atol=0)
+    expect_array(call("relu_grad", z), (z > 0) * 1.0, _("relu_grad of a 2x2 array"), atol=0)
 
 
 relu_grad = Check(
     ["relu_grad"],
     [_relu_grad_example, _relu_grad_shape],
     [
-        "ReLU is z where z > 0 and 0 elsewhere: its slope is 1 on one side, 0 on the other.",
-        "A comparison z > 0 gives booleans; .astype(np.float64) makes them 1.0 and 0.0.",
+        N_("ReLU is z where z > 0 and 0 elsewhere: its slope is 1 on one side, 0 on the other."),
+        N_("A comparison z > 0 gives booleans; .astype(np.float64) makes them 1.0 and 0.0."),
     ],
     points=1,
     blocked=BLOCKED,
@@ -79,13 +84,15 @@ def _backward_article(call):
         "b2": [-1.348],
     }
     for key in KEYS:
-        expect_array(got[key], want[key], f"backward on the article's example: {key!r}")
+        expect_array(
+            got[key], want[key], _("backward on the article's example: {key}", key=repr(key))
+        )
 
 
 def _backward_numeric(call):
     forward = call.namespace.get("forward")
     if not callable(forward):
-        raise Fail("run the cell that defines the given forward() first")
+        raise Fail(_("run the cell that defines the given forward() first"))
     rng = np.random.default_rng(7)
     x, y = rng.normal(size=2), 0.5
     params = {
@@ -97,7 +104,7 @@ def _backward_numeric(call):
     got = expect_dict(call("backward", x, y, params), KEYS, "backward")
     for key in KEYS:
         numeric = numeric_gradient(lambda: _loss_of(forward, x, y, params), params[key])
-        what = f"backward on a random case: {key!r} (checked by finite differences)"
+        what = _("backward on a random case: {key} (checked by finite differences)", key=repr(key))
         expect_array(got[key], numeric, what, rtol=1e-4, atol=1e-6)
 
 
@@ -105,12 +112,18 @@ backward = Check(
     ["backward"],
     [_backward_article, _backward_numeric],
     [
-        "Start from d_y_hat = mse_loss(y_hat, y)[1]; the output is linear, so dL/dz2 = d_y_hat.",
-        "Each gradient has its parameter's shape. dW2 is (1, 2): which product of d_z2 "
-        "(shape (1,)) and a1 (shape (2,)) gives that shape? Entry [i, j] is d_z2[i] * a1[j].",
-        "Going back through W2, each hidden neuron k receives d_z2 times the weight that joins "
-        "it to the output. Through ReLU: multiply by relu_grad(z1). dW1 then follows the same "
-        "pattern as dW2, with x in place of a1.",
+        N_(
+            "Start from d_y_hat = mse_loss(y_hat, y)[1]; the output is linear, so dL/dz2 = d_y_hat."
+        ),
+        N_(
+            "Each gradient has its parameter's shape. dW2 is (1, 2): which product of d_z2 "
+            "(shape (1,)) and a1 (shape (2,)) gives that shape? Entry [i, j] is d_z2[i] * a1[j]."
+        ),
+        N_(
+            "Going back through W2, each hidden neuron k receives d_z2 times the weight that joins "
+            "it to the output. Through ReLU: multiply by relu_grad(z1). dW1 then follows the same "
+            "pattern as dW2, with x in place of a1."
+        ),
     ],
     points=4,
     blocked=BLOCKED,

@@ -6,8 +6,11 @@ import numpy as np
 
 from course_lib.grading.checks.base import Check, numeric_gradient
 from course_lib.grading.hidden import Fail, expect_dict, expect_float
+from course_lib.grading.language import N_, translator
 
 __all__ = ["by_hand", "with_value", "gradient_step"]
+
+_ = translator("grading")
 
 BLOCKED = ("course_lib", "torch", "micrograd", "sympy")
 ALLOWED = ("course_lib", "course_lib.value", "course_lib.Value")
@@ -23,16 +26,22 @@ def _gradient_checks(name):
 
     def finite_differences(call):
         point = np.array([0.7, -1.2, 0.4, -0.3])
-        got = expect_dict(call(name, *map(float, point)), KEYS, f"{name} at a random point")
+        got = expect_dict(
+            call(name, *map(float, point)), KEYS, _("{name} at a random point", name=name)
+        )
         f_of = call.namespace[name]
         numeric = numeric_gradient(lambda: f_of(*map(float, point))["f"], point)
         for key, slope in zip("abcd", numeric, strict=True):
             if type(got[key]) is not float:
-                raise Fail(f"{name}(...)[{key!r}] should be a float")
+                raise Fail(_("{name}(...)[{key}] should be a float", name=name, key=repr(key)))
             if not np.isclose(got[key], slope, rtol=1e-5, atol=1e-7):
                 raise Fail(
-                    f"{name}(0.7, -1.2, 0.4, -0.3)[{key!r}] does not match the slope of your "
-                    "'f' (checked by finite differences); is your 'f' right?"
+                    _(
+                        "{name}(0.7, -1.2, 0.4, -0.3)[{key}] does not match the slope of your "
+                        "'f' (checked by finite differences); is your 'f' right?",
+                        name=name,
+                        key=repr(key),
+                    )
                 )
 
     return [worked_example, finite_differences]
@@ -42,8 +51,11 @@ by_hand = Check(
     ["grads_by_hand"],
     _gradient_checks("grads_by_hand"),
     [
-        "Go backwards: df/dp = t and df/dt = p; then dp/de = dp/dc = 1 and de/da = b, de/db = a.",
-        "df/da = df/dp * dp/de * de/da. For d: df/dt * dt/dd, with dt/dd = 1 - t**2.",
+        N_(
+            "Go backwards: df/dp = t and df/dt = p; then dp/de = dp/dc = 1 and de/da = b, "
+            "de/db = a."
+        ),
+        N_("df/da = df/dp * dp/de * de/da. For d: df/dt * dt/dd, with dt/dd = 1 - t**2."),
     ],
     points=3,
     blocked=BLOCKED,
@@ -55,8 +67,11 @@ with_value = Check(
     ["grads_with_value"],
     _gradient_checks("grads_with_value"),
     [
-        "Wrap each input: va = Value(a), ...; Value has a .tanh() method.",
-        "After f.backward(), va.grad is df/da. Return floats: f.data and the .grad of each leaf.",
+        N_("Wrap each input: va = Value(a), ...; Value has a .tanh() method."),
+        N_(
+            "After f.backward(), va.grad is df/da. Return floats: f.data and the .grad of each "
+            "leaf."
+        ),
     ],
     points=2,
     blocked=BLOCKED,
@@ -73,21 +88,21 @@ def _step_example(call):
 def _step_decreases(call):
     by_hand_fn = call.namespace.get("grads_by_hand")
     if not callable(by_hand_fn):
-        raise Fail("define grads_by_hand (part 1) first")
+        raise Fail(_("define grads_by_hand (part 1) first"))
     point = (0.7, -1.2, 0.4, -0.3)
     got = call("gradient_step", *point, 0.01)
     before = by_hand_fn(*point)["f"]
     after = by_hand_fn(got["a"], got["b"], got["c"], got["d"])["f"]
     if not after < before:
-        raise Fail("a small step (h = 0.01) should make f smaller; it did not")
+        raise Fail(_("a small step (h = 0.01) should make f smaller; it did not"))
 
 
 gradient_step = Check(
     ["gradient_step"],
     [_step_example, _step_decreases],
     [
-        "You have the partial derivatives already: grads_by_hand(a, b, c, d).",
-        "Each new value is old - h * partial derivative.",
+        N_("You have the partial derivatives already: grads_by_hand(a, b, c, d)."),
+        N_("Each new value is old - h * partial derivative."),
     ],
     points=1,
     blocked=BLOCKED,

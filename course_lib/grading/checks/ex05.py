@@ -10,8 +10,11 @@ import numpy as np
 from course_lib.grading.checks.base import Check
 from course_lib.grading.checks.ex01 import article_params
 from course_lib.grading.hidden import Fail, expect_array, expect_dict, expect_float
+from course_lib.grading.language import N_, translator
 
 __all__ = ["torch_gradients", "torch_sgd_step", "max_abs_difference"]
+
+_ = translator("grading")
 
 BLOCKED = ("course_lib", "micrograd")
 KEYS = ["W1", "b1", "W2", "b2"]
@@ -25,14 +28,14 @@ def _cases():
         "W2": rng.normal(size=(1, 2)),
         "b2": rng.normal(size=1),
     }
-    return [("the article's example", np.array([0.9, 1.0]), 2.0, article_params()),
-            ("a random case", rng.normal(size=2), -0.5, random)]  # fmt: skip
+    return [(N_("the article's example"), np.array([0.9, 1.0]), 2.0, article_params()),
+            (N_("a random case"), rng.normal(size=2), -0.5, random)]  # fmt: skip
 
 
 def _manual(call):
     manual = call.namespace.get("manual_backward")
     if not callable(manual):
-        raise Fail("run the cell that defines the given manual_backward() first")
+        raise Fail(_("run the cell that defines the given manual_backward() first"))
     return manual
 
 
@@ -42,7 +45,8 @@ def _gradients_match(call):
         got = expect_dict(call("torch_gradients", x, y, params), KEYS, "torch_gradients")
         want = manual(x, y, params)
         for key in KEYS:
-            what = f"torch_gradients on {label}: {key!r} (compared with manual_backward)"
+            what = _("torch_gradients on {case}: {key} (compared with manual_backward)",
+                     case=_(label), key=repr(key))  # fmt: skip
             expect_array(got[key], want[key], what, rtol=1e-9, atol=1e-12)
 
 
@@ -50,11 +54,15 @@ torch_gradients = Check(
     ["torch_gradients"],
     [_gradients_match],
     [
-        "Two nn.Linear(..., dtype=torch.float64) layers with nn.ReLU() between them; copy the "
-        "weights in with layer.weight.copy_(torch.as_tensor(...)) inside torch.no_grad().",
-        "nn.MSELoss()(y_hat, torch.tensor([y], dtype=torch.float64)).backward(), then read "
-        "layer.weight.grad and layer.bias.grad.",
-        "Return numpy arrays: tensor.grad.detach().numpy(). The dtype must be float64.",
+        N_(
+            "Two nn.Linear(..., dtype=torch.float64) layers with nn.ReLU() between them; copy the "
+            "weights in with layer.weight.copy_(torch.as_tensor(...)) inside torch.no_grad()."
+        ),
+        N_(
+            "nn.MSELoss()(y_hat, torch.tensor([y], dtype=torch.float64)).backward(), then read "
+            "layer.weight.grad and layer.bias.grad."
+        ),
+        N_("Return numpy arrays: tensor.grad.detach().numpy(). The dtype must be float64."),
     ],
     points=3,
     blocked=BLOCKED,
@@ -69,7 +77,7 @@ def _step_matches(call):
         got = expect_dict(call("torch_sgd_step", x, y, params, 0.1), KEYS, "torch_sgd_step")
         grads = manual(x, y, before)
         for key in KEYS:
-            what = f"torch_sgd_step on {label} with lr = 0.1: {key!r}"
+            what = _("torch_sgd_step on {case} with lr = 0.1: {key}", case=_(label), key=repr(key))
             expect_array(got[key], before[key] - 0.1 * grads[key], what, rtol=1e-9, atol=1e-12)
 
 
@@ -77,8 +85,8 @@ torch_sgd_step = Check(
     ["torch_sgd_step"],
     [_step_matches],
     [
-        "Build the model as in part 1, then opt = torch.optim.SGD(model.parameters(), lr=lr).",
-        "opt.zero_grad(); loss.backward(); opt.step(); then read the parameters back as numpy.",
+        N_("Build the model as in part 1, then opt = torch.optim.SGD(model.parameters(), lr=lr)."),
+        N_("opt.zero_grad(); loss.backward(); opt.step(); then read the parameters back as numpy."),
     ],
     points=2,
     blocked=BLOCKED,
@@ -88,22 +96,24 @@ torch_sgd_step = Check(
 
 def _difference_example(call):
     got = call("max_abs_difference", {"w": np.array([1.0, 2.0])}, {"w": np.array([1.5, 2.0])})
-    expect_float(got, 0.5, "max_abs_difference on the worked example")
+    expect_float(got, 0.5, _("max_abs_difference on the worked example"))
 
 
 def _difference_keys(call):
     a = {"p": np.array([[1.0, -1.0]]), "q": np.array([0.0])}
     b = {"p": np.array([[1.0, 2.0]]), "q": np.array([0.5])}
-    expect_float(call("max_abs_difference", a, b), 3.0, "max_abs_difference over two keys")
+    expect_float(call("max_abs_difference", a, b), 3.0, _("max_abs_difference over two keys"))
 
 
 max_abs_difference = Check(
     ["max_abs_difference"],
     [_difference_example, _difference_keys],
     [
-        "Compare the two dicts key by key: the largest absolute difference within each "
-        "array, then the largest of those.",
-        "Return a Python float: float(...).",
+        N_(
+            "Compare the two dicts key by key: the largest absolute difference within each "
+            "array, then the largest of those."
+        ),
+        N_("Return a Python float: float(...)."),
     ],
     points=1,
 )

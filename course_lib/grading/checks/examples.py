@@ -10,7 +10,11 @@ forward is not written yet: write it in its cell above, run that cell, then run 
 
 from __future__ import annotations
 
+from course_lib.grading.language import translator
+
 __all__ = ["try_it"]
+
+_ = translator("grading")
 
 
 def try_it(function, *args):
@@ -20,10 +24,13 @@ def try_it(function, *args):
     try:
         return function(*args)
     except NotImplementedError as exc:
-        name = _unwritten(exc) or getattr(function, "__name__", "this part")
+        name = _unwritten(exc) or getattr(function, "__name__", _("this part"))
         print(
-            f"{name} is not written yet: write it in its cell above, run that cell, "
-            "then run this one again."
+            _(
+                "{name} is not written yet: write it in its cell above, run that cell, "
+                "then run this one again.",
+                name=name,
+            )
         )
         return None
 
