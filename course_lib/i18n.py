@@ -33,6 +33,8 @@ __all__ = [
     "translator",
     "N_",
     "tr",
+    "normalise",
+    "lookup",
     "catalog_path",
 ]
 
@@ -65,6 +67,20 @@ def _normalise(lang, what: str) -> str:
     if key in _ALIASES:
         return _ALIASES[key]
     raise ValueError(f"{what} must be one of {', '.join(LANGUAGES)}; got {lang!r}")
+
+
+def normalise(lang, what: str = "lang") -> str:
+    """'en' or 'zh-CN' for any spelling ``set_language`` accepts; an error naming ``what`` else.
+
+    >>> normalise("zh_CN.UTF-8"), normalise("English")
+    ('zh-CN', 'en')
+    """
+    return _normalise(lang, what)
+
+
+def lookup(domain: str, lang: str, message: str) -> str:
+    """``message`` in ``lang`` (not necessarily the current language), unfilled."""
+    return message if lang == "en" else _catalog(domain, lang).get(message, message)
 
 
 def set_language(lang: str) -> None:
@@ -119,8 +135,7 @@ def _catalog(domain: str, lang: str) -> dict[str, str]:
 
 def gettext(domain: str, message: str, /, **values) -> str:
     """``message`` in the current language, with ``values`` filled in."""
-    lang = language()
-    text = message if lang == "en" else _catalog(domain, lang).get(message, message)
+    text = lookup(domain, language(), message)
     return text.format(**values) if values else text
 
 

@@ -49,7 +49,7 @@ _here = threading.local()
 
 def normalise(lang, what: str = "lang") -> str:
     """'en' or 'zh-CN' for any spelling ``set_language`` accepts; ValueError/TypeError else."""
-    return i18n._normalise(lang, what)
+    return i18n.normalise(lang, what)
 
 
 def current() -> str:
@@ -71,7 +71,7 @@ def speaking(lang: str | None):
 
 def _lookup(domain: str, lang: str, message: str) -> str:
     try:
-        return i18n._catalog(domain, lang).get(message, message)
+        return i18n.lookup(domain, lang, message)
     except (ImportError, OSError, ValueError):  # no polib or an unreadable catalog: English
         return message
 
