@@ -97,9 +97,11 @@ def width(text: str) -> int:
     return sum(2 if _wide(c) else 1 for c in text)
 
 
-def pad(text: str, columns: int) -> str:
-    """``text`` followed by spaces up to ``columns`` terminal columns (``str.ljust`` by width)."""
-    return text + " " * max(0, columns - width(text))
+def pad(text: str, columns: int, right: bool = False) -> str:
+    """``text`` and spaces up to ``columns`` terminal columns (``str.ljust`` by width;
+    ``right``: the spaces first, as ``str.rjust``)."""
+    fill = " " * max(0, columns - width(text))
+    return fill + text if right else text + fill
 
 
 _NO_LINE_START = set("，。、：；！？）》」』】,.:;!?)")

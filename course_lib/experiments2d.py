@@ -11,8 +11,8 @@ the lines notebook 09 prints.
 from __future__ import annotations
 
 import math
-import unicodedata
 
+from course_lib._cli import pad, width
 from course_lib._validate import choice
 from course_lib.classify2d import Classifier2D
 from course_lib.i18n import N_, translator
@@ -63,31 +63,21 @@ def runs(name: str) -> list[tuple[str, Classifier2D]]:
     return done
 
 
-def _width(text: str) -> int:
-    """Columns ``text`` takes in a monospaced font: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    fill = " " * max(width - _width(text), 0)
-    return fill + text if right else text + fill
-
-
 def table(name: str) -> str:
     """One line per run: train loss, test loss and test accuracy (or where it diverged)."""
     trained = [(_(label), clf) for label, clf in runs(name)]
     heads = [_("train loss"), _("test loss"), _("test accuracy")]
-    width = max(_width(label) for label, _clf in trained)
-    lines = ["  ".join([_pad(_("run"), width), *heads])]
+    labels = max(width(label) for label, _clf in trained)
+    lines = ["  ".join([pad(_("run"), labels), *heads])]
     for label, clf in trained:
         if clf.diverged:
             why = _("diverged at epoch {epoch} (the loss overflowed)", epoch=clf.epoch)
-            lines.append(f"{_pad(label, width)}  {why}")
+            lines.append(f"{pad(label, labels)}  {why}")
             continue
         train, test = clf.curves.train[-1], clf.curves.test[-1]
         cells = [f"{train:.3f}"]
         if math.isfinite(test):
             cells += [f"{test:.3f}", f"{clf.accuracy('test'):.0%}"]
-        numbers = [_pad(c, _width(head), right=True) for c, head in zip(cells, heads, strict=False)]
-        lines.append("  ".join([_pad(label, width), *numbers]))
+        numbers = [pad(c, width(head), right=True) for c, head in zip(cells, heads, strict=False)]
+        lines.append("  ".join([pad(label, labels), *numbers]))
     return "\n".join(lines)
