@@ -21,7 +21,9 @@ Placeholders are ``str.format`` names, filled after the lookup, so both language
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import warnings
 from pathlib import Path
 
@@ -35,6 +37,7 @@ __all__ = [
     "tr",
     "normalise",
     "lookup",
+    "speaking",
     "catalog_path",
 ]
 
@@ -57,6 +60,7 @@ _ALIASES = {
     "简体中文": "zh-CN",
 }
 _chosen: str | None = None
+_thread = threading.local()  # ``speaking``: one thread's language (the grader's, per submission)
 _catalogs: dict[tuple[str, str], dict[str, str]] = {}
 
 
@@ -83,6 +87,24 @@ def lookup(domain: str, lang: str, message: str) -> str:
     return message if lang == "en" else _catalog(domain, lang).get(message, message)
 
 
+@contextlib.contextmanager
+def speaking(lang: str | None):
+    """Within the block, this thread (only) speaks ``lang``; None changes nothing. The grader
+    grades submissions side by side, each in its own language.
+
+    >>> with speaking("zh-CN"):
+    ...     language()
+    'zh-CN'
+    """
+    before = getattr(_thread, "lang", None)
+    if lang is not None:
+        _thread.lang = _normalise(lang, "speaking(lang)")
+    try:
+        yield
+    finally:
+        _thread.lang = before
+
+
 def set_language(lang: str) -> None:
     """Speak ``lang`` ('en' or 'zh-CN', also 'zh' or '中文') from now on, in this process.
 
@@ -100,7 +122,11 @@ def set_language(lang: str) -> None:
 
 
 def language() -> str:
-    """The language in use: the last ``set_language``, else ``$COURSE_LANG``, else 'en'."""
+    """The language in use: this thread's ``speaking``, else the last ``set_language``, else
+    ``$COURSE_LANG``, else 'en'."""
+    here = getattr(_thread, "lang", None)
+    if here is not None:
+        return here
     if _chosen is not None:
         return _chosen
     raw = os.environ.get(ENV_VAR, "").strip()
@@ -123,20 +149,32 @@ def _catalog(domain: str, lang: str) -> dict[str, str]:
     if key not in _catalogs:
         path = catalog_path(domain, lang)
         table: dict[str, str] = {}
-        if path.is_file():
+        try:  # no polib, or an unreadable catalog: the English messages, never an error
             import polib  # only when a language other than English is in use
 
-            for entry in polib.pofile(str(path)):
-                if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags:
-                    table[entry.msgid] = entry.msgstr
+            entries = polib.pofile(str(path)) if path.is_file() else []
+        except (ImportError, OSError, ValueError, UnicodeDecodeError):
+            entries = []
+        for entry in entries:
+            if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags:
+                table[entry.msgid] = entry.msgstr
         _catalogs[key] = table
     return _catalogs[key]
 
 
 def gettext(domain: str, message: str, /, **values) -> str:
-    """``message`` in the current language, with ``values`` filled in."""
+    """``message`` in the current language, with ``values`` filled in.
+
+    A translation that cannot be filled in (a catalog with a wrong placeholder) gives the
+    English message: a catalog never costs a learner their feedback, or their grade.
+    """
     text = lookup(domain, language(), message)
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return message.format(**values)
 
 
 def translator(domain: str):

@@ -22,11 +22,8 @@ on it.
 
 from __future__ import annotations
 
-import contextlib
-import threading
-
 from course_lib import i18n
-from course_lib.i18n import N_
+from course_lib.i18n import N_, speaking, translator
 
 __all__ = [
     "translator",
@@ -44,57 +41,9 @@ LANG_HELP = (
     "from its metadata; else $COURSE_LANG; else en)"
 )
 
-_here = threading.local()
-
-
-def normalise(lang, what: str = "lang") -> str:
-    """'en' or 'zh-CN' for any spelling ``set_language`` accepts; ValueError/TypeError else."""
-    return i18n.normalise(lang, what)
-
-
-def current() -> str:
-    """This thread's language: the one ``speaking`` set, else the course's (``i18n.language``)."""
-    return getattr(_here, "lang", None) or i18n.language()
-
-
-@contextlib.contextmanager
-def speaking(lang: str | None):
-    """Within the block, this thread speaks ``lang`` (None: no change)."""
-    before = getattr(_here, "lang", None)
-    if lang is not None:
-        _here.lang = normalise(lang)
-    try:
-        yield
-    finally:
-        _here.lang = before
-
-
-def _lookup(domain: str, lang: str, message: str) -> str:
-    try:
-        return i18n.lookup(domain, lang, message)
-    except (ImportError, OSError, ValueError):  # no polib or an unreadable catalog: English
-        return message
-
-
-def translator(domain: str):
-    """``_ = translator("grading")``: like ``i18n.translator``, in this thread's language.
-
-    A translation that cannot be filled in (a catalog with a wrong placeholder) gives the
-    English message: a catalog never costs a learner their feedback, or their grade.
-    """
-
-    def _(message: str, **values) -> str:
-        lang = current()
-        text = message if lang == "en" else _lookup(domain, lang, message)
-        if not values:
-            return text
-        try:
-            return text.format(**values)
-        except (KeyError, IndexError, ValueError, AttributeError):
-            return message.format(**values)
-
-    _.domain = domain
-    return _
+# ``speaking`` (one thread's language) and ``translator`` are course_lib.i18n's own
+current = i18n.language
+normalise = i18n.normalise
 
 
 def submission_language(metadata, override: str | None = None, default: str | None = None):
