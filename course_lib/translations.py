@@ -168,23 +168,28 @@ def _merge(po, wanted: list[tuple[str, str]], where: str):
         entry = polib.POEntry(msgctxt=context, msgid=text, msgstr="")
         entry.comment = HASH + sha(text)
         entry.occurrences = [(where, "")]
-        if kept is not None:
-            entry.msgstr = kept.msgstr
-            entry.flags = list(kept.flags)
-            entry.previous_msgid = kept.previous_msgid
-        else:
-            close = [e for e in by_context.get(context, []) if e.msgstr and e.msgid != text]
-            if close:
-                best = max(
-                    close, key=lambda e: difflib.SequenceMatcher(None, e.msgid, text).ratio()
-                )
-                similar = difflib.SequenceMatcher(None, best.msgid, text).ratio() > 0.6
-                if similar or not context.endswith("/comment"):  # a cell keeps its id
-                    entry.msgstr = best.msgstr
-                    entry.flags = ["fuzzy"]
-                    entry.previous_msgid = best.msgid
+        # a markdown cell keeps its id, so its old translation is the one to revise
+        least = -1.0 if not context.endswith("/comment") else 0.6
+        _keep_or_carry(entry, kept, by_context.get(context, []), least)
         new.append(entry)
     return new
+
+
+def _keep_or_carry(entry, kept, candidates, least: float) -> None:
+    """Give ``entry`` the translation ``kept`` (the same English), else that of the most similar
+    translated ``candidate`` whose English was at least ``least`` alike, marked fuzzy."""
+    if kept is not None:
+        entry.msgstr, entry.flags = kept.msgstr, list(kept.flags)
+        entry.previous_msgid = kept.previous_msgid
+        return
+    text = entry.msgid
+    close = [e for e in candidates if e.msgstr and e.msgid != text]
+    if not close:
+        return
+    ratio = {id(e): difflib.SequenceMatcher(None, e.msgid, text).ratio() for e in close}
+    best = max(close, key=lambda e: ratio[id(e)])
+    if ratio[id(best)] > least:
+        entry.msgstr, entry.flags, entry.previous_msgid = best.msgstr, ["fuzzy"], best.msgid
 
 
 def english(src: Source, root: Path = ROOT):
@@ -403,6 +408,8 @@ def update_messages(root: Path = ROOT, check_only: bool = False) -> list[str]:
         kept = {e.msgid: e for e in old if not e.obsolete}
         new = polib.POFile(wrapwidth=0)
         new.metadata = old.metadata
+        current = {message for message, _where in messages}
+        gone = [e for e in kept.values() if e.msgid not in current]  # their code changed
         seen: dict[str, polib.POEntry] = {}
         for message, where in messages:
             if message in seen:
@@ -410,19 +417,7 @@ def update_messages(root: Path = ROOT, check_only: bool = False) -> list[str]:
                     seen[message].occurrences.append((where, ""))
                 continue
             entry = polib.POEntry(msgid=message, msgstr="", occurrences=[(where, "")])
-            before = kept.get(message)
-            if before is not None:
-                entry.msgstr, entry.flags = before.msgstr, list(before.flags)
-                entry.previous_msgid = before.previous_msgid
-            else:
-                gone = [e for e in kept.values() if e.msgstr and e.msgid not in dict(messages)]
-                if gone:
-                    best = max(
-                        gone, key=lambda e: difflib.SequenceMatcher(None, e.msgid, message).ratio()
-                    )
-                    if difflib.SequenceMatcher(None, best.msgid, message).ratio() > 0.75:
-                        entry.msgstr, entry.flags = best.msgstr, ["fuzzy"]
-                        entry.previous_msgid = best.msgid
+            _keep_or_carry(entry, kept.get(message), gone, 0.75)
             seen[message] = entry
             new.append(entry)
         _write_if_changed(path, str(new), check_only, changed)

@@ -323,3 +323,25 @@ def test_notebook_00s_report_has_a_font_row_in_chinese_only(english_afterwards):
     i18n.set_language("zh-CN")
     row = next(r for r in envcheck.check_environment() if r.name == "CJK font")
     assert (row.status, row.found in fonts.CJK_FONTS, row.purpose) == ("ok", True, "图中的中文")
+
+
+def test_a_changed_message_keeps_its_old_chinese_as_fuzzy(tmp_path):
+    """In course_lib's messages too: a reworded English message is not lost, nor trusted."""
+    (tmp_path / "course_lib").mkdir()
+    (tmp_path / "course_lib" / "demo.py").write_text(
+        'from course_lib.i18n import translator\n_ = translator("demo")\n'
+        'A = _("the loss went down after {n} steps")\nB = _("a brand new message")\n'
+    )
+    path = tmp_path / translations.MESSAGES / "demo.po"
+    path.parent.mkdir(parents=True)
+    po = polib.POFile()
+    before = "the loss went down after {n} step"
+    po.append(polib.POEntry(msgid=before, msgstr="{n} 步之后损失下降了"))
+    po.save(str(path))
+    assert translations.update_messages(tmp_path) == [str(path)]
+    entries = {e.msgid: e for e in polib.pofile(str(path))}
+    moved = entries["the loss went down after {n} steps"]
+    assert (moved.msgstr, moved.flags) == ("{n} 步之后损失下降了", ["fuzzy"])
+    assert moved.previous_msgid == "the loss went down after {n} step"
+    assert entries["a brand new message"].msgstr == ""
+    assert translations.update_messages(tmp_path, check_only=True) == []
