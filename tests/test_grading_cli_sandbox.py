@@ -27,8 +27,10 @@ from tests.grading_fixtures.submissions import (
     RELU_OK,
     ROOT,
     SOLUTIONS,
+    ZH_EXERCISES,
     load,
     notebook_path,
+    solved,
     with_answer,
     write,
 )
@@ -153,6 +155,11 @@ def _grade_as_nobody(work: Path) -> None:
     # attacks at the top of an honest relu cell: they must reach nothing, and cost nothing
     for name, source in _attacks_as_nobody(work).items():
         write(work / f"{name}.ipynb", with_answer("ex01", "relu", source + RELU_OK))
+    # the zh-CN exercise, solved; and solved again after code that tries to switch the
+    # grader to English: both full marks, both told so in Chinese
+    write(work / "li.ipynb", solved(ZH_EXERCISES, "ex01"))
+    meddling = "import os\nos.environ['COURSE_LANG'] = 'en'\n" + RELU_OK
+    write(work / "wang.ipynb", solved(ZH_EXERCISES, "ex01", {"relu": meddling}))
     for path in [work, *work.iterdir()]:
         os.chown(path, NOBODY, NOBODY)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8"}
@@ -175,7 +182,7 @@ def _grade_as_nobody(work: Path) -> None:
         )
     assert done.returncode == 0, done.stderr
     assert (work / "gradebook.sqlite").stat().st_uid == NOBODY  # it really ran as nobody
-    expected = {"alice": (4, 4), "mallory": (3, 4)}
+    expected = {"alice": (4, 4), "mallory": (3, 4), "li": (4, 4), "wang": (4, 4)}
     expected.update({name: (4, 4) for name in _attacks_as_nobody(work)})
     assert summary_scores(done.stdout) == expected, done.stdout
     assert part_scores(work / "results", "mallory") == {"relu": 0, "forward": 3}
@@ -184,6 +191,10 @@ def _grade_as_nobody(work: Path) -> None:
     site = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
     assert not list(site.glob("site-packages/zz_planted*.pth"))
     assert part_scores(work / "results", "alice") == {"relu": 1, "forward": 3}
+    for learner in ("li", "wang"):
+        data = json.loads((work / "results" / f"{learner}.results.json").read_text("utf-8"))
+        assert data["extra_data"]["language"] == "zh-CN"
+        assert all(re.search("[\u4e00-\u9fff]", t["output"]) for t in data["tests"]), data
     assert {folder: folder.stat().st_mode for folder in folders} == modes  # all restored
 
 

@@ -33,12 +33,12 @@ from tests.grading_fixtures.submissions import (
     POINTS,
     ROOT,
     SOLUTIONS,
-    answer_index,
+    ZH_EXERCISES,
     load,
+    solved,
     write,
 )
 
-ZH_EXERCISES = EXERCISES / "zh-CN"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # words of the English sentences around names, numbers and code: none may stay in the Chinese
 PROSE = re.compile(  # as words, not parts of code such as layer.weight
@@ -47,19 +47,6 @@ PROSE = re.compile(  # as words, not parts of code such as layer.weight
     r"available|computed|called|while|which|but|the|of|is|are|not|on|with|your|it|passed|"
     r"Passed|Hint|refused|file|notebook's|part|cell)(?![\w.(=])"
 )
-
-
-def solved(folder, prefix: str, wrong: dict | None = None) -> dict:
-    """The learner's copy of exercise ``prefix`` in ``folder``, every answer cell holding the
-    solution's code, or the source ``wrong`` gives for its grade_id."""
-    nb, solution = load(prefix, folder), load(prefix)
-    for cell in nb["cells"]:
-        grading = cell.get("metadata", {}).get("grading", {})
-        if grading.get("role") == "answer":
-            grade_id = grading["grade_id"]
-            source = solution["cells"][answer_index(solution, grade_id)]["source"]
-            cell["source"] = (wrong or {}).get(grade_id, source)
-    return nb
 
 
 def grade(*args, cwd, course_lang=None):

@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
+ZH_EXERCISES = EXERCISES / "zh-CN"
 
 # each assignment's total, as stated in its notebook (written out by hand, not read from it)
 POINTS = {"ex01": 4, "ex02": 6, "ex03": 6, "ex04": 6, "ex05": 6, "ex06": 6, "ex07": 6}
@@ -63,3 +64,16 @@ FORWARD_OK = (
     "    z2 = params['W2'] @ a1 + params['b2']\n"
     "    return {'z1': z1, 'a1': a1, 'z2': z2, 'y_hat': float(z2[0])}\n"
 )
+
+
+def solved(folder, prefix: str, wrong: dict | None = None) -> dict:
+    """The learner's copy of exercise ``prefix`` in ``folder``, every answer cell holding the
+    solution's code, or the source ``wrong`` gives for its grade_id."""
+    nb, solution = load(prefix, folder), load(prefix)
+    for cell in nb["cells"]:
+        grading = cell.get("metadata", {}).get("grading", {})
+        if grading.get("role") == "answer":
+            grade_id = grading["grade_id"]
+            source = solution["cells"][answer_index(solution, grade_id)]["source"]
+            cell["source"] = (wrong or {}).get(grade_id, source)
+    return nb
