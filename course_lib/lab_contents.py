@@ -8,7 +8,8 @@
 - A saved widget output points at a model that lives in the kernel; after a
   restart it is gone and JupyterLab shows "Error displaying widget". On
   saving, this manager replaces each widget output with a short note, "Run
-  this cell to start the widget" (the live widget stays on screen).
+  this cell to start the widget" (the live widget stays on screen), in the notebook's own
+  language (a zh-CN notebook's ``metadata.language``), else the course's.
 
 Used as ``--ServerApp.contents_manager_class=course_lib.lab_contents.CourseContentsManager``;
 imports jupyter_server, so only the server loads it.
@@ -20,10 +21,14 @@ import platform
 
 from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 
+from course_lib import i18n
+from course_lib.i18n import N_, translator
+
 __all__ = ["CourseContentsManager", "with_this_python", "without_widget_views", "RUN_NOTE"]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-RUN_NOTE = "Run this cell to start the widget (it needs a running kernel)."
+RUN_NOTE = N_("Run this cell to start the widget (it needs a running kernel).")
+_ = translator("widgets")
 
 
 def with_this_python(notebook: dict) -> dict:
@@ -41,22 +46,31 @@ def with_this_python(notebook: dict) -> dict:
 
 
 def without_widget_views(notebook: dict) -> dict:
-    """``notebook`` with each widget output replaced by ``RUN_NOTE``; changed in place.
+    """``notebook`` with each widget output replaced by ``RUN_NOTE``, in the notebook's
+    language; changed in place.
 
     >>> out = {"output_type": "display_data", "metadata": {},
     ...        "data": {"text/plain": "VBox()", WIDGET_VIEW: {"model_id": "abc"}}}
     >>> nb = {"cells": [{"cell_type": "code", "outputs": [out]}]}
     >>> without_widget_views(nb)["cells"][0]["outputs"][0]["data"]["text/plain"] == RUN_NOTE
     True
+    >>> out["data"] = {WIDGET_VIEW: {"model_id": "abc"}}
+    >>> nb["metadata"] = {"language": "zh-CN"}
+    >>> without_widget_views(nb)["cells"][0]["outputs"][0]["data"]["text/plain"]
+    '运行这个单元格来启动控件（需要一个正在运行的内核）。'
     """
+    said = notebook.get("metadata", {}).get("language")
+    try:
+        lang = i18n.normalise(said) if isinstance(said, str) else None
+    except ValueError:
+        lang = None
+    with i18n.speaking(lang):
+        note = _(RUN_NOTE)
     for cell in notebook.get("cells", []):
         for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             data = output.get("data")
             if isinstance(data, dict) and WIDGET_VIEW in data:
-                output["data"] = {
-                    "text/plain": RUN_NOTE,
-                    "text/html": f"<p><em>{RUN_NOTE}</em></p>",
-                }
+                output["data"] = {"text/plain": note, "text/html": f"<p><em>{note}</em></p>"}
     return notebook
 
 

@@ -643,3 +643,20 @@ def test_the_chinese_edition_in_jupyterlab(page_zh, lab_zh):
         outputs = " ".join(page.locator(".jp-OutputArea-output").all_text_contents())
         assert re.search("未作答|还没有作答", outputs), outputs[-800:]
         assert_no_tracebacks_or_errors(page)
+
+        # saved, kernel shut down, reopened: the widget's place says in Chinese how to restart
+        page.locator(".jp-NotebookPanel").first.click()
+        page.keyboard.press("Control+s")
+        page.wait_for_function("() => !document.querySelector('.lm-TabBar-tab.jp-mod-dirty')")
+        shut_down_kernels(lab)
+        page.goto(lab.url(f"lab/workspaces/zr{time.monotonic_ns()}/tree/notebooks/zh-CN/"
+                          f"{PLAYGROUND}?reset&token={lab.token}"))  # fmt: skip
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+        idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| 空闲$"))
+        idle.first.wait_for(timeout=120_000)
+        note = page.get_by_text("运行这个单元格来启动控件").first
+        note.wait_for(state="attached")
+        note.scroll_into_view_if_needed()
+        assert page.get_by_text(re.compile("Error displaying widget|model not found")).count() == 0
+        assert page.locator(".jp-Dialog").count() == 0 and not is_dirty(page)
+        assert not page.problems, f"the page logged errors: {page.problems}"
